@@ -1,0 +1,1 @@
+"""Performance measurements (python -m benchmarks); never timed assertions inside tests."""

@@ -1,0 +1,1 @@
+"""osmium-conformance: the conformance engine (pytest plugin, scenario language, grading, reports)."""

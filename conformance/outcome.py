@@ -1,0 +1,60 @@
+"""The verdict vocabulary shared by the runner, the grading, the gate and the reports."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Level(enum.Enum):
+    """Requirement level of a scenario or of one check (design.md, "Grading")."""
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    REFERENCE = "REFERENCE"
+
+    @property
+    def rank(self) -> int:
+        return {"MUST": 0, "SHOULD": 1, "REFERENCE": 2}[self.value]
+
+    def weaker(self, other: Level) -> Level:
+        """The lower of two levels (REFERENCE < SHOULD < MUST)."""
+        return self if self.rank >= other.rank else other
+
+
+class Outcome(enum.Enum):
+    PASS = "pass"
+    NON_STRICT = "non-strict"
+    FAIL = "fail"
+    UNSUPPORTED = "unsupported"
+    XFAIL = "xfail"  # failed, as the target profile's expected failures say
+    XPASS = "xpass"  # listed as an expected failure but passed: fails the gate
+    ERROR = "error"  # the case or the harness is broken (exit code 2)
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    """One check that did not hold, at the level it is graded at."""
+
+    level: Level
+    step: str  # e.g. "step 3 (send chats_get_chats as alice)" with its YAML file:line
+    message: str  # expected vs got, on a few lines
+
+
+@dataclass
+class ScenarioResult:
+    """Everything known about one run of one scenario; the reports are made from a list of these."""
+
+    case_id: str
+    title: str
+    level: Level
+    spec_section: str
+    spec_tag: str
+    source: str  # "cases/groups/create.yaml:12"
+    outcome: Outcome
+    duration_s: float = 0.0
+    failures: list[CheckFailure] = field(default_factory=list)
+    reason: str = ""  # unsupported / xfail / error reason
+    trace: str = ""  # decoded frame trace of every socket, for failures
+    requirements: list[str] = field(default_factory=list)
+    covers: list[str] = field(default_factory=list)
