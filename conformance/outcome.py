@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+import pytest
+
 
 class Level(enum.Enum):
     """Requirement level of a scenario or of one check (design.md, "Grading")."""
@@ -58,3 +60,11 @@ class ScenarioResult:
     trace: str = ""  # decoded frame trace of every socket, for failures
     requirements: list[str] = field(default_factory=list)
     covers: list[str] = field(default_factory=list)
+
+
+# Where the core plugin leaves each scenario item's verdict, for the gate and the reports to read.
+RESULT_KEY = pytest.StashKey[ScenarioResult]()
+
+# Set on `config.stash` by the core plugin when the target cannot be reached (the reason, one line):
+# the gate then ends the run with exit code 3 instead of reporting every scenario as failed.
+UNREACHABLE_KEY = pytest.StashKey[str]()
