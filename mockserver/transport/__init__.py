@@ -1,0 +1,1 @@
+"""The reference server's WebSocket transport: framing, per-connection state, send queues, fan-out."""

@@ -1,0 +1,172 @@
+"""One WebSocket connection: its protocol state and its bounded send queue drained by a writer task.
+
+Nothing that sends to a socket ever waits for that socket: frames go into a bounded queue and a writer task
+drains it. A client that stops reading fills its queue (or stalls one write past the timeout) and is
+closed with 1008, so a slow consumer can never hold up the sockets of other users (semantics.md §13).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from mockserver.domain.contract import Binding, Caller
+from mockserver.frametext import Direction, to_text
+from mockserver.journal import FrameJournal
+from osmiumwire import core_pb2, updates_pb2
+
+log = logging.getLogger("mockserver.transport")
+frame_log = logging.getLogger("mockserver.frames")
+
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_GOING_AWAY = 1001
+_UINT32_MODULO = 1 << 32
+
+
+@dataclass
+class ProtocolState:
+    """What the lifecycle of §3 has established on this socket so far."""
+
+    initialized: bool = False
+    no_subscribe: bool = False
+    binding: Binding | None = None
+
+    @property
+    def caller(self) -> Caller:
+        if self.binding is None:
+            return Caller()
+        return Caller(user_id=self.binding.user_id, session_id=self.binding.session_id)
+
+
+@dataclass
+class SendPolicy:
+    """Bounds on what one slow socket may cost."""
+
+    queue_frames: int
+    send_timeout_s: float
+    close_timeout_s: float
+
+
+@dataclass
+class CloseRecord:
+    """Why a connection ended, for the control API and for tests."""
+
+    conn_id: int
+    code: int
+    reason: str
+
+
+@dataclass
+class Connection:
+    """A live socket. `send_*` never block; ids are assigned in send order (per connection, from 1)."""
+
+    conn_id: int
+    ws: web.WebSocketResponse
+    transport: asyncio.BaseTransport | None
+    policy: SendPolicy
+    journal: FrameJournal
+    log_frames: bool = False
+    state: ProtocolState = field(default_factory=ProtocolState)
+    close_record: CloseRecord | None = None
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    _next_server_id: int = 1
+    _queue: asyncio.Queue[bytes] = field(init=False)
+    _writer: asyncio.Task[None] | None = None
+    _closer: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(maxsize=self.policy.queue_frames)
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop(), name=f"ws-writer-{self.conn_id}")
+
+    @property
+    def subscribed(self) -> bool:
+        """Whether updates are pushed to this socket: authenticated, and not initialized with no_subscribe."""
+        return self.state.binding is not None and not self.state.no_subscribe and self.close_record is None
+
+    def send_result(self, result: core_pb2.RPCResult) -> None:
+        message = core_pb2.ServerMessage(id=self._take_server_id())
+        message.result.CopyFrom(result)
+        self._enqueue(message)
+
+    def send_update(self, update: updates_pb2.Update) -> None:
+        message = core_pb2.ServerMessage(id=self._take_server_id())
+        message.update.CopyFrom(update)
+        self._enqueue(message)
+
+    def record_incoming(self, data: bytes) -> None:
+        self.journal.record(self.conn_id, Direction.IN, data)
+        if self.log_frames:
+            frame_log.info("conn %d <- %s", self.conn_id, to_text(Direction.IN, data, redact=True))
+
+    def _take_server_id(self) -> int:
+        server_id = self._next_server_id
+        self._next_server_id = (server_id + 1) % _UINT32_MODULO or 1
+        return server_id
+
+    def _enqueue(self, message: core_pb2.ServerMessage) -> None:
+        if self.close_record is not None:
+            return
+        data = message.SerializeToString()
+        try:
+            self._queue.put_nowait(data)
+        except asyncio.QueueFull:
+            log.warning("conn %d: send queue full (%d frames), closing", self.conn_id, self.policy.queue_frames)
+            self.close_soon(CLOSE_POLICY_VIOLATION, "send queue overflow")
+            return
+        self.journal.record(self.conn_id, Direction.OUT, data)
+        if self.log_frames:
+            frame_log.info("conn %d -> %s", self.conn_id, to_text(Direction.OUT, data, redact=True))
+
+    async def _write_loop(self) -> None:
+        while True:
+            data = await self._queue.get()
+            try:
+                await asyncio.wait_for(self.ws.send_bytes(data), timeout=self.policy.send_timeout_s)
+            except TimeoutError:
+                log.warning("conn %d: write stalled > %.1fs, closing", self.conn_id, self.policy.send_timeout_s)
+                self.close_soon(CLOSE_POLICY_VIOLATION, "send timeout")
+                return
+            except (ConnectionError, RuntimeError):
+                # The peer went away under us; the receive loop notices and cleans up.
+                return
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Start closing without waiting (callable from fan-out code that must not block)."""
+        if self._closer is None:
+            self._closer = asyncio.get_running_loop().create_task(self.close(code, reason))
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close with `code`; a peer that does not read cannot receive a close frame, so abort after a bound."""
+        if self.close_record is not None:
+            await self.closed.wait()
+            return
+        self.close_record = CloseRecord(self.conn_id, code, reason)
+        if self._writer is not None and self._writer is not asyncio.current_task():
+            self._writer.cancel()
+        try:
+            closing = self.ws.close(code=code, message=reason.encode())
+            await asyncio.wait_for(closing, timeout=self.policy.close_timeout_s)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            if self.transport is not None:
+                self.transport.abort()  # type: ignore[attr-defined]
+        finally:
+            self.closed.set()
+
+    async def finish(self) -> None:
+        """Called once the receive loop ended: stop the writer and mark the connection closed."""
+        if self.close_record is None:
+            code = self.ws.close_code if self.ws.close_code is not None else 1006
+            self.close_record = CloseRecord(self.conn_id, code, "closed by peer")
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        if self._closer is not None and self._closer is not asyncio.current_task():
+            await self._closer
+        self.closed.set()

@@ -1,0 +1,112 @@
+"""What the server does with each frame: lifecycle checks (§3), faults, the domain call, result then updates.
+
+`core_initialize` is answered here, not by the domain: it only shapes this socket (no_subscribe), and the
+empty `Initialized` is a REF choice of the transport (§3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from mockserver.domain.contract import DomainError, Outcome
+from mockserver.faults import FaultAction, FaultPlan
+from mockserver.service_api import ChatServiceAPI
+from mockserver.transport.connection import Connection
+from mockserver.transport.framing import Heartbeat, Malformed, OutOfScope, Request, classify
+from mockserver.transport.registry import ConnectionRegistry
+from osmiumwire import core_pb2
+
+log = logging.getLogger("mockserver.transport")
+
+BAD_REQUEST = 400
+UNAUTHORIZED = 401
+INTERNAL = 500
+NOT_IMPLEMENTED = 501
+
+
+def error_result(req_id: int, code: int, message: str) -> core_pb2.RPCResult:
+    result = core_pb2.RPCResult(req_id=req_id)
+    result.error.error_code = code
+    result.error.error_message = message
+    return result
+
+
+class Dispatcher:
+    """Turns frames from one socket into results on that socket and updates on the recipients' sockets."""
+
+    def __init__(self, service: ChatServiceAPI, registry: ConnectionRegistry, faults: FaultPlan) -> None:
+        self.service = service
+        self._registry = registry
+        self._faults = faults
+
+    async def on_frame(self, connection: Connection, data: bytes) -> None:
+        frame = classify(data)
+        if isinstance(frame, Heartbeat):
+            return
+        if isinstance(frame, Malformed):
+            log.info("conn %d: malformed frame (%s)", connection.conn_id, frame.reason)
+            connection.send_result(error_result(frame.req_id, BAD_REQUEST, "malformed frame"))
+            return
+        if isinstance(frame, OutOfScope):
+            connection.send_result(self._out_of_scope(connection, frame.req_id))
+            return
+        await self._on_request(connection, frame)
+
+    def _out_of_scope(self, connection: Connection, req_id: int) -> core_pb2.RPCResult:
+        if not connection.state.initialized:
+            return error_result(req_id, BAD_REQUEST, "not initialized")
+        if connection.state.binding is None:
+            return error_result(req_id, UNAUTHORIZED, "not authorized")
+        return error_result(req_id, NOT_IMPLEMENTED, "not implemented: RPC outside the chats scope")
+
+    async def _on_request(self, connection: Connection, request: Request) -> None:
+        fault = self._faults.take(request.member)
+        if fault is not None:
+            if fault.action is FaultAction.DROP:
+                return
+            if fault.action is FaultAction.CLOSE:
+                await connection.close(fault.close_code, "fault injected")
+                return
+            await asyncio.sleep(fault.delay_ms / 1000)
+            if connection.close_record is not None:
+                return
+        if request.member == "core_initialize":
+            connection.send_result(self._initialize(connection, request))
+            return
+        if not connection.state.initialized:
+            connection.send_result(error_result(request.req_id, BAD_REQUEST, "not initialized"))
+            return
+        outcome = self._call_domain(connection, request)
+        if outcome is None:
+            return
+        if outcome.bind is not None:
+            self._registry.bind(connection, outcome.bind)
+        for delivery in outcome.deliveries:
+            self._registry.deliver(delivery)
+
+    def _initialize(self, connection: Connection, request: Request) -> core_pb2.RPCResult:
+        if connection.state.initialized:
+            return error_result(request.req_id, BAD_REQUEST, "already initialized")
+        connection.state.initialized = True
+        connection.state.no_subscribe = request.message.core_initialize.no_subscribe
+        result = core_pb2.RPCResult(req_id=request.req_id)
+        result.initialized.entrypoints.SetInParent()  # REF §3: an empty entrypoint list, no vapid key
+        return result
+
+    def _call_domain(self, connection: Connection, request: Request) -> Outcome | None:
+        """Ask the domain, send the result at once (before any update it caused), return the outcome."""
+        try:
+            outcome = self.service.handle(connection.state.caller, request.message)
+        except DomainError as error:
+            connection.send_result(error_result(request.req_id, error.code, error.message))
+            return None
+        except Exception:
+            log.exception("conn %d: domain failed on %s (req %d)", connection.conn_id, request.member, request.req_id)
+            connection.send_result(error_result(request.req_id, INTERNAL, "internal error"))
+            return None
+        result = core_pb2.RPCResult()
+        result.CopyFrom(outcome.result)
+        result.req_id = request.req_id
+        connection.send_result(result)
+        return outcome
