@@ -116,7 +116,6 @@ class Invite:
     code: str
     chat_id: int
     creator_id: int
-    created_seq: int
     expires_at: int | None = None
     max_uses: int | None = None
     uses: int = 0

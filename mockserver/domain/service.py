@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockserver.clock import Clock
-from mockserver.domain import auth, chats, groups
+from mockserver.domain import auth, chats, groups, invites, messages, read_state, settings, typing_relay, users
 from mockserver.domain.auth import SeededUser
 from mockserver.domain.context import NOT_IMPLEMENTED, UNAUTHORIZED, Context, ServiceOptions, error_result
 from mockserver.domain.contract import Caller, DomainError, Outcome
@@ -31,6 +31,7 @@ PUBLIC_HANDLERS: dict[str, PublicHandler] = {
     "auth_sign_up": auth.sign_up,
     "auth_sign_in": auth.sign_in,
     "auth_authorize": auth.authorize,
+    "auth_lookup_invite": invites.lookup_invite,
 }
 
 AUTHED_HANDLERS: dict[str, AuthedHandler] = {
@@ -40,6 +41,20 @@ AUTHED_HANDLERS: dict[str, AuthedHandler] = {
     "chats_edit_chat": groups.edit_chat,
     "chats_add_chat_member": groups.add_chat_member,
     "chats_remove_chat_member": groups.remove_chat_member,
+    "chats_create_chat_invite": invites.create_chat_invite,
+    "chats_list_chat_invites": invites.list_chat_invites,
+    "chats_delete_chat_invite": invites.delete_chat_invite,
+    "auth_use_invite": invites.use_invite,
+    "chats_mark_chat_read": read_state.mark_chat_read,
+    "chats_set_typing": typing_relay.set_typing,
+    "messages_send_message": messages.send_message,
+    "messages_get_history": messages.get_history,
+    "messages_edit_message": messages.edit_message,
+    "messages_delete_message": messages.delete_message,
+    "messages_get_unread_mentions": messages.get_unread_mentions,
+    "settings_change_notification_preferences": settings.change_notification_preferences,
+    "users_lookup_username": users.lookup_username,
+    "users_get_profile": users.get_profile,
 }
 
 

@@ -28,8 +28,7 @@ class Store:
         self.chat_order: dict[int, SortedIds] = {}  # user id -> listed chats' keys (last_message_id)
         self.chat_by_key: dict[int, int] = {}  # key -> chat id
         self.invites: dict[str, Invite] = {}
-        self.invites_by_chat: dict[int, list[str]] = {}
-        self.invite_seq = 0
+        self.invites_by_chat: dict[int, list[str]] = {}  # creation order
 
     # users and sessions -------------------------------------------------------------------------
 
@@ -167,10 +166,6 @@ class Store:
         codes = self.invites_by_chat.get(invite.chat_id, [])
         if invite.code in codes:
             codes.remove(invite.code)
-
-    def next_invite_seq(self) -> int:
-        self.invite_seq += 1
-        return self.invite_seq
 
 
 def _discard(index: dict[int, SortedIds], key: int, value: int) -> None:

@@ -83,7 +83,8 @@ def test_seed_user_returns_a_working_token() -> None:
     seeded = world.service.seed_user("Sam", username="sam", email="sam@x.org", password="pw")
     auth = world.ok(None, "auth_authorize", token=seeded.token).result.authorization
     assert auth.user.id == seeded.user_id and auth.user.username == "sam"
-    assert world.ok(None, "auth_sign_in", email="sam@x.org", password="pw").result.authorization.user.id == seeded.user_id
+    signed_in = world.ok(None, "auth_sign_in", email="sam@x.org", password="pw").result.authorization
+    assert signed_in.user.id == seeded.user_id
 
 
 def test_reset_forgets_everything() -> None:
