@@ -11,6 +11,7 @@ from aiohttp import web
 
 from mockserver.admin import admin_routes
 from mockserver.clock import Clock, SystemClock, VirtualClock
+from mockserver.domain.context import ServiceOptions
 from mockserver.domain.service import ChatService
 from mockserver.faults import FaultPlan
 from mockserver.journal import FrameJournal
@@ -28,9 +29,13 @@ ServiceFactory = Callable[[Clock, SnowflakeGenerator], ChatServiceAPI]
 CLOSE_SERVICE_RESTART = 1012
 
 
-def default_service(clock: Clock, ids: SnowflakeGenerator) -> ChatServiceAPI:
-    """The real domain core; tests of the transport pass a fake instead."""
-    return ChatService(clock, ids)
+def domain_service(options: ServerOptions) -> ServiceFactory:
+    """The real domain core with the server's switches; tests of the transport pass a fake factory instead."""
+
+    def create(clock: Clock, ids: SnowflakeGenerator) -> ChatServiceAPI:
+        return ChatService(clock, ids, ServiceOptions(service_messages=options.service_messages))
+
+    return create
 
 
 @dataclass
@@ -49,8 +54,9 @@ class MockServer:
         self.journal = FrameJournal(self.options.journal_limit, enabled=self.options.journal_enabled)
 
     @classmethod
-    def create(cls, options: ServerOptions, service_factory: ServiceFactory = default_service) -> MockServer:
+    def create(cls, options: ServerOptions, service_factory: ServiceFactory | None = None) -> MockServer:
         options.validate()
+        service_factory = service_factory or domain_service(options)
         clock: Clock = VirtualClock(options.clock_start_ms) if options.virtual_clock else SystemClock()
         ids = SnowflakeGenerator(clock)
         return cls(options, clock, ids, service_factory(clock, ids))

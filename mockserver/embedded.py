@@ -13,7 +13,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from mockserver.app import Listening, MockServer, ServiceFactory, default_service, listen
+from mockserver.app import Listening, MockServer, ServiceFactory, listen
 from mockserver.options import ServerOptions
 
 _OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(ServerOptions))
@@ -27,7 +27,7 @@ class EmbeddedServer:
     """Owns a thread and a loop; `start()` returns once the port is bound, `stop()` once sockets are closed."""
 
     def __init__(
-        self, virtual_clock: bool = True, *, service_factory: ServiceFactory = default_service, **options: Any
+        self, virtual_clock: bool = True, *, service_factory: ServiceFactory | None = None, **options: Any
     ) -> None:
         unknown = set(options) - _OPTION_NAMES
         if unknown:

@@ -28,6 +28,7 @@ class ServerOptions:
     log_frames: bool = False
     journal_enabled: bool = False
     journal_limit: int = 1000
+    service_messages: bool = True
 
     def validate(self) -> None:
         """Raise ValueError with a message a user can act on."""

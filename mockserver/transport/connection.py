@@ -128,6 +128,7 @@ class Connection:
             data = await self._queue.get()
             try:
                 await asyncio.wait_for(self.ws.send_bytes(data), timeout=self.policy.send_timeout_s)
+                self._queue.task_done()
             except TimeoutError:
                 log.warning("conn %d: write stalled > %.1fs, closing", self.conn_id, self.policy.send_timeout_s)
                 self.close_soon(CLOSE_POLICY_VIOLATION, "send timeout")
@@ -135,6 +136,19 @@ class Connection:
             except (ConnectionError, RuntimeError):
                 # The peer went away under us; the receive loop notices and cleans up.
                 return
+
+    async def wait_for_room(self) -> None:
+        """Backpressure on this socket only: read no more of its requests while its own queue is half full.
+
+        A client that pipelines requests without reading answers slows itself down instead of overflowing;
+        if its queue does not drain within the send timeout, it is a client that stopped reading (1008).
+        """
+        if self._queue.qsize() <= self.policy.queue_frames // 2 or self.close_record is not None:
+            return
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout=self.policy.send_timeout_s)
+        except TimeoutError:
+            self.close_soon(CLOSE_POLICY_VIOLATION, "send timeout")
 
     def close_soon(self, code: int, reason: str) -> None:
         """Start closing without waiting (callable from fan-out code that must not block)."""
