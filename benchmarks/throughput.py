@@ -133,7 +133,7 @@ async def _measure(sizes: ThroughputSizes) -> Measured:
         send_rates = Rates([], [])
         for round_index in range(sizes.rounds):
             echo_first = round_index % 2 == 0  # alternate the order so that drift hits both sides alike
-            for side in (("echo", "mock") if echo_first else ("mock", "echo")):
+            for side in ("echo", "mock") if echo_first else ("mock", "echo"):
                 if side == "echo":
                     get_rates.echo.append((await echo_round(echo_get, sizes.load)).round_trips_per_s)
                     send_rates.echo.append((await echo_round(echo_send, sizes.load)).frames_per_s)
