@@ -32,7 +32,7 @@ class WebSocketEndpoint:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(
             compress=False,
-            max_msg_size=self._options.max_frame_bytes,
+            max_msg_size=self._options.max_frame_bytes + 1,  # aiohttp refuses sizes >= the limit; ours is inclusive
             timeout=self._options.close_timeout_s,
             autoping=True,
         )
