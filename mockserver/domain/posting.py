@@ -38,13 +38,13 @@ def post(
 ) -> tuple[Message, Deliveries]:
     """Append a message and render UpdateMessageCreated for every participant, sender included.
 
-    The author's read position advances to the new message (§11: the sender's view stays read);
+    The author of a message they sent reads up to it (§11: the sender's view stays read); a service message
+    moves nobody's read position (its subject simply never counts it as unread);
     `client_id` is echoed only on the author's copies (§16 item 17)."""
     message = Message(id=ctx.ids.next_id(), author_id=author, text=text, kind=kind, extra=extra)
     ctx.store.append_message(chat, message)
-    author_conversation = chat.conversations.get(author)
-    if author_conversation is not None:
-        author_conversation.last_read = message.id
+    if kind is MessageKind.NORMAL:
+        chat.conversations[author].last_read = message.id
     deliveries = Deliveries()
     author_user = ctx.store.users.get(author)
     for recipient in chat.members:

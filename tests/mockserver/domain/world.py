@@ -11,7 +11,7 @@ from mockserver.clock import VirtualClock
 from mockserver.domain.contract import Caller, Delivery, Outcome
 from mockserver.domain.service import ChatService, ServiceOptions
 from mockserver.snowflake import SnowflakeGenerator
-from osmiumwire import core_pb2, refs_pb2
+from osmiumwire import core_pb2, refs_pb2, types_pb2
 
 START_MS = 1_790_000_000_000
 
@@ -85,3 +85,22 @@ def ref_of(ref: refs_pb2.ChatRef) -> tuple[str, int]:
     if kind == "group":
         return ("group", ref.group.group_id)
     return (str(kind), 0)
+
+
+def send(world: World, who: Actor, ref: dict[str, object], text: str = "hi", **fields: object) -> int:
+    """SendMessage and return the new message id."""
+    return world.ok(who, "messages_send_message", chat_ref=ref, message=text, **fields).result.sent_message.message_id
+
+
+def make_group(world: World, owner: Actor, *members: Actor, name: str = "g") -> int:
+    users = [{"user_id": m.user_id} for m in members]
+    return world.ok(owner, "chats_create_chat", name=name, users=users).result.group.id
+
+
+def conversation(world: World, who: Actor, ref: dict[str, object]) -> types_pb2.Conversation:
+    return world.ok(who, "chats_get_chat", chat_ref=ref).result.chat.chat
+
+
+def history_ids(world: World, who: Actor, ref: dict[str, object], **fields: object) -> list[int]:
+    result = world.ok(who, "messages_get_history", chat_ref=ref, **fields).result.messages
+    return [m.message_id for m in result.messages]
