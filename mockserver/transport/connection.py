@@ -89,6 +89,11 @@ class Connection:
         """Whether updates are pushed to this socket: authenticated, and not initialized with no_subscribe."""
         return self.state.binding is not None and not self.state.no_subscribe and self.close_record is None
 
+    @property
+    def queued_frames(self) -> int:
+        """Frames waiting for the writer (a client that stopped reading has a full queue)."""
+        return self._queue.qsize()
+
     def send_result(self, result: core_pb2.RPCResult) -> None:
         message = core_pb2.ServerMessage(id=self._take_server_id())
         message.result.CopyFrom(result)
