@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from google.protobuf.message import Message as ProtoMessage
-
 from mockserver.clock import VirtualClock
 from mockserver.domain.contract import Caller, Delivery, Outcome
 from mockserver.domain.service import ChatService, ServiceOptions
 from mockserver.snowflake import SnowflakeGenerator
-from osmiumwire import core_pb2, refs_pb2, types_pb2
+from osmiumwire import core_pb2, refs_pb2, types_pb2, updates_pb2
 
 START_MS = 1_790_000_000_000
 
@@ -74,8 +72,9 @@ def kinds(deliveries: list[Delivery]) -> list[tuple[int, str]]:
     return [(d.user_id, str(d.update.WhichOneof("update"))) for d in deliveries]
 
 
-def for_user(deliveries: list[Delivery], user_id: int, member: str) -> list[ProtoMessage]:
-    return [getattr(d.update, member) for d in deliveries if d.user_id == user_id and d.update.HasField(member)]
+def updates_for(deliveries: list[Delivery], user_id: int, member: str) -> list[updates_pb2.Update]:
+    """The updates of one kind delivered to one user, in order."""
+    return [d.update for d in deliveries if d.user_id == user_id and d.update.HasField(member)]
 
 
 def ref_of(ref: refs_pb2.ChatRef) -> tuple[str, int]:
