@@ -171,11 +171,20 @@ class Connection:
         try:
             closing = self.ws.close(code=code, message=reason.encode())
             await asyncio.wait_for(closing, timeout=self.policy.close_timeout_s)
+        except asyncio.CancelledError:
+            # aiohttp shares one drain waiter per socket: cancelling a stalled write cancels it for our close too.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            self._abort()
         except (TimeoutError, ConnectionError, RuntimeError):
-            if self.transport is not None:
-                self.transport.abort()  # type: ignore[attr-defined]
+            self._abort()
         finally:
             self.closed.set()
+
+    def _abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()  # type: ignore[attr-defined]
 
     async def finish(self) -> None:
         """Called once the receive loop ended: stop the writer and mark the connection closed."""
