@@ -68,3 +68,42 @@ RESULT_KEY = pytest.StashKey[ScenarioResult]()
 # Set on `config.stash` by the core plugin when the target cannot be reached (the reason, one line):
 # the gate then ends the run with exit code 3 instead of reporting every scenario as failed.
 UNREACHABLE_KEY = pytest.StashKey[str]()
+
+
+def result_to_dict(result: ScenarioResult) -> dict[str, object]:
+    """A JSON-ready form (enums as their values); travels on test reports across pytest-xdist workers."""
+    return {
+        "case_id": result.case_id,
+        "title": result.title,
+        "level": result.level.value,
+        "spec_section": result.spec_section,
+        "spec_tag": result.spec_tag,
+        "source": result.source,
+        "outcome": result.outcome.value,
+        "duration_s": result.duration_s,
+        "failures": [{"level": f.level.value, "step": f.step, "message": f.message} for f in result.failures],
+        "reason": result.reason,
+        "trace": result.trace,
+        "requirements": list(result.requirements),
+        "covers": list(result.covers),
+    }
+
+
+def result_from_dict(data: dict[str, object]) -> ScenarioResult:
+    failures = data.get("failures", [])
+    assert isinstance(failures, list)
+    return ScenarioResult(
+        case_id=str(data["case_id"]),
+        title=str(data["title"]),
+        level=Level(data["level"]),
+        spec_section=str(data["spec_section"]),
+        spec_tag=str(data["spec_tag"]),
+        source=str(data["source"]),
+        outcome=Outcome(data["outcome"]),
+        duration_s=float(data.get("duration_s", 0.0)),  # type: ignore[arg-type]
+        failures=[CheckFailure(Level(f["level"]), str(f["step"]), str(f["message"])) for f in failures],
+        reason=str(data.get("reason", "")),
+        trace=str(data.get("trace", "")),
+        requirements=[str(r) for r in data.get("requirements", [])],  # type: ignore[attr-defined]
+        covers=[str(c) for c in data.get("covers", [])],  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,1 @@
+"""Running a scenario against a target: actors, steps, barriers, the control API."""

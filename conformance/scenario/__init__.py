@@ -1,0 +1,1 @@
+"""The scenario language: YAML loading with line numbers, schema checks, the model, expressions, patterns."""

@@ -1,0 +1,1 @@
+"""The protocol client: WebSocket connections speaking ClientMessage/ServerMessage, and their frame trace."""
