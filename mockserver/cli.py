@@ -87,13 +87,13 @@ async def serve(options: ServerOptions, users: list[SeedUser]) -> int:
     except OSError as error:
         print(f"osmium-mock: error: cannot listen on {options.host}:{options.port}: {error.strerror}", file=sys.stderr)
         return EXIT_CANNOT_SERVE
-    print(listening.url, flush=True)
-    if options.admin:
-        log.info("control API at %s/", listening.admin_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    print(listening.url, flush=True)  # only now: a script that reads it may signal us at once
+    if options.admin:
+        log.info("control API at %s/", listening.admin_url)
     try:
         await stop.wait()
     finally:
