@@ -35,10 +35,13 @@ class ExpectedFailure:
 
 @dataclass(frozen=True)
 class ExpectationsFile:
-    """The expected failures of one target profile, with the file they come from (for the rewrite command)."""
+    """What the ratchet needs from one target profile: its expected failures, the capabilities it claims, and
+    the file they come from (for the rewrite command)."""
 
     path: Path
     entries: tuple[ExpectedFailure, ...]
+    capabilities: tuple[str, ...] = ()
+    url: str | None = None
 
     def by_case_id(self) -> dict[str, ExpectedFailure]:
         return {entry.case_id: entry for entry in self.entries}
@@ -159,7 +162,14 @@ def load_expectations(path: Path) -> ExpectationsFile:
         raise ExpectationsError(f"{path}: cannot read the target profile: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise ExpectationsError(f"{path}: not valid YAML: {exc}") from exc
-    return ExpectationsFile(path, tuple(parse_entries(path, data)))
+    entries = tuple(parse_entries(path, data))
+    capabilities = data.get("capabilities") if isinstance(data, Mapping) else None
+    if capabilities is not None and not (
+        isinstance(capabilities, list) and all(isinstance(c, str) for c in capabilities)
+    ):
+        raise ExpectationsError(f"{path}: capabilities must be a list of names")
+    url = data.get("url") if isinstance(data, Mapping) else None
+    return ExpectationsFile(path, entries, tuple(capabilities or ()), url if isinstance(url, str) else None)
 
 
 def parse_entries(path: Path, data: object) -> list[ExpectedFailure]:
