@@ -101,10 +101,10 @@ class ScenarioRunner:
         return self.scenario.level.weaker(step.level) if step.level else self.scenario.level
 
     def fail(self, step: model.StepBase | None, label: str, level: Level, message: str, *, abort: bool | None = None) -> None:
-        snippet = _snippet(step.source) if step else ""
+        snippet = f"\nYAML {step.source.display}:\n{_snippet(step.source)}" if step else ""
         where = f" at {step.source}" if step else ""
-        self.report.failures.append(CheckFailure(level, f"{label}{where}", f"{snippet}{message}".rstrip()))
-        if abort or (abort is None and level == self.scenario.level) or level == Level.MUST and abort is None:
+        self.report.failures.append(CheckFailure(level, f"{label}{where}", f"{message}{snippet}".rstrip()))
+        if abort or (abort is None and level == self.scenario.level):
             raise StepAbort
 
     # ----- names and values -------------------------------------------------------------------------

@@ -234,7 +234,7 @@ class _Builder:
             entry_at = shape.where(raw_list, index, at)
             if allow_names and isinstance(entry, str):
                 self.errors += shape.check_member(entry, shape.UPDATE_MEMBERS, "Update member", entry_at)
-                patterns.append(model.UpdatePattern(entry, "$any", 1, None))
+                patterns.append(model.UpdatePattern(entry, {}, 1, None))
                 continue
             members = [k for k in entry if not k.startswith("$")]
             extra = [k for k in entry if k.startswith("$") and k not in ("$count", "$save")]

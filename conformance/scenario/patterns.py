@@ -134,6 +134,8 @@ def _mapping(pattern: Mapping[str, Any], slot: Slot, path: str) -> list[Mismatch
         if key.startswith("$"):
             problems += _operator(key, expected, slot, path)
     fields = {k: v for k, v in pattern.items() if not k.startswith("$")}
+    if not pattern and slot.is_message and not slot.repeated and not slot.present:
+        return [Mismatch(path, "{} (set)", "not set")]
     if not fields:
         return problems
     if isinstance(slot.value, Message) and not slot.repeated:

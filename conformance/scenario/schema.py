@@ -138,10 +138,13 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
         extras = [k for k in instance if k not in allowed]
         extra = extras[0] if extras else "?"
         at = instance.location(extra) if isinstance(instance, YDict) else where
+        expected = "one of " + ", ".join(allowed)
+        if extra in ("level", "timeout") and path and path[-1] in ("receive", "expect_none", "send_raw", "clock"):
+            expected += f" ({extra}: belongs to the step, next to {path[-1]}:)"
         return CaseError(
             at,
             f"unknown key {extra!r} in {label}",
-            expected="one of " + ", ".join(allowed),
+            expected=expected,
             suggestion=did_you_mean(extra, allowed),
         )
     if kind == "required":

@@ -166,7 +166,9 @@ def _check_mapping(pattern: Mapping[str, Any], position: Position, at: Location)
         key_at = where(pattern, key, at)
         if not key.startswith("$"):
             continue
-        if key not in known:
+        if key in ("$save", "$count"):
+            problems.append(CaseError(key_at, f"{key} inside a pattern", expected=f"{key} next to the update member, at the level of the list item (- member: ...)"))
+        elif key not in known:
             problems.append(CaseError(key_at, f"unknown matcher {key!r}", expected=", ".join(known), suggestion=did_you_mean(key, known)))
         elif key in ("$contains", "$unordered"):
             if not position.repeated:
