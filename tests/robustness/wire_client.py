@@ -154,9 +154,20 @@ class WireClient:
             raise RPCFailed(member, result.error)
         return result
 
+    @staticmethod
+    def barrier_frame(req_id: int) -> bytes:
+        """A request every socket gets an answer to and no server state depends on: LookupInvite of a code
+        nobody has (400 before Initialize, 404 after; allowed before authorization, semantics.md §3)."""
+        message = core_pb2.ClientMessage(id=req_id)
+        message.auth_lookup_invite.code = "barrier-no-such-code"
+        return message.SerializeToString()
+
     async def barrier(self) -> None:
         """A round trip: once answered, every frame the server queued for this socket before it has arrived."""
-        await self.call("core_initialize")  # answered on every socket (a second Initialize is a 400)
+        req_id = self.next_id()
+        answer = self.expect_answer(req_id)
+        await self.send_bytes(self.barrier_frame(req_id))
+        await asyncio.wait_for(answer, UPPER_BOUND_S)
 
 
 @dataclass

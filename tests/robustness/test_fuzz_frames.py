@@ -1,0 +1,262 @@
+"""Fuzzing the reference server with raw frames (issue 7): zero crashes, every frame answered as the spec
+table says, and the server's state untouched by invalid frames.
+
+Each hypothesis example builds one batch of frames: one ClientMessage per oneof member with random field
+values (from the descriptors), random byte strings, and mutants of both. Every batch goes, in its own
+shuffled order, to three fresh sockets at the three lifecycle stages (connected, initialized, authorized),
+in two phases:
+
+1. the frames that are not requests (malformed, heartbeats, unknown members): the state dump
+   (`GET /__admin/state`) must be identical before and after;
+2. the requests: each must be answered with its req_id, with the lifecycle error the spec gives, and never
+   with a 500; when none of them succeeded, the state must again be unchanged.
+
+A barrier (a request whose answer comes after every earlier answer on that socket) ends each phase, so
+"no answer to a heartbeat" is decided without waiting on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from mockserver.embedded import EmbeddedServer
+from osmiumwire import core_pb2, messages_pb2, refs_pb2
+from tests.robustness import oracle
+from tests.robustness.harness import serving, state
+from tests.robustness.strategies import CLIENT_MEMBERS, every_member, mutate
+from tests.robustness.wire_client import WireClient, sign_up
+
+EXAMPLES = 14
+RANDOM_BLOBS = 25
+MUTANTS = 200
+STAGES = ("connected", "initialized", "authorized")
+MIN_FRAMES = 10_000
+
+
+@dataclass
+class FuzzTally:
+    """What the whole run sent and got: the figures docs/reliability.md quotes."""
+
+    frames: Counter[str] = field(default_factory=Counter)
+    members: set[str] = field(default_factory=set)
+    answers: Counter[str] = field(default_factory=Counter)
+    state_checks: int = 0
+    sockets: int = 0
+
+
+class ErrorLogs(logging.Handler):
+    """Collects every ERROR record the server (or aiohttp under it) logs: a crash in disguise."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class FuzzRun:
+    server: EmbeddedServer
+    runner: asyncio.Runner
+    errors: ErrorLogs
+    tally: FuzzTally = field(default_factory=FuzzTally)
+
+
+@pytest.fixture(scope="module")
+def fuzz_run() -> Iterator[FuzzRun]:
+    errors = ErrorLogs()
+    logging.getLogger().addHandler(errors)
+    try:
+        with serving() as server, asyncio.Runner() as runner:
+            yield FuzzRun(server, runner, errors)
+    finally:
+        logging.getLogger().removeHandler(errors)
+
+
+async def open_socket(url: str, stage: str) -> tuple[WireClient, oracle.SocketState]:
+    if stage == "authorized":
+        user = await sign_up(url)
+        return user.client, oracle.SocketState(initialized=True, authorized=True)
+    client = await WireClient.connect(url)
+    if stage == "initialized":
+        await client.ok("core_initialize")
+        return client, oracle.SocketState(initialized=True)
+    return client, oracle.SocketState()
+
+
+@dataclass
+class Played:
+    """The outcome of one batch on one socket: each answered frame's expectation with its answer."""
+
+    pairs: list[tuple[oracle.Expectation, core_pb2.RPCResult]]
+    problems: list[str]
+
+
+async def play(client: WireClient, socket_state: oracle.SocketState, frames: list[bytes]) -> Played:
+    """Send `frames` then a barrier; check every answer against the spec; advance `socket_state`."""
+    already = len(client.received.results)
+    for frame in frames:
+        await client.send_bytes(frame)
+    taken = set().union(*(oracle.expect(frame, socket_state).req_ids for frame in frames))
+    barrier_id = client.next_id()
+    while barrier_id in taken:  # a frame answered under the barrier's id would end the wait too early
+        barrier_id = client.next_id()
+    barrier = client.expect_answer(barrier_id)
+    await client.send_bytes(client.barrier_frame(barrier_id))
+    await asyncio.wait_for(barrier, 20)
+    answers = client.received.results[already:-1]
+    answered = [frame for frame in frames if oracle.expect(frame, socket_state).answered]
+    problems: list[str] = []
+    if len(answers) != len(answered):
+        problems.append(f"{len(answers)} answers to {len(answered)} frames that need one ({len(frames)} sent)")
+    pairs = []
+    # In order: what a request must get depends on the lifecycle the answers before it established.
+    for frame, answer in zip(answered, answers, strict=False):
+        expectation = oracle.expect(frame, socket_state)
+        why = oracle.mismatch(expectation, answer)
+        if why is not None:
+            problems.append(f"frame {frame.hex()} ({expectation.kind.value} {expectation.member}): {why}")
+        oracle.observe(expectation, answer, socket_state)
+        pairs.append((expectation, answer))
+    if client.received.undecodable or client.received.text_frames or client.closed.is_set():
+        problems.append(f"server sent junk or closed: {client.received}, close code {client.close_code}")
+    return Played(pairs, problems)
+
+
+def comparable(dump: Any) -> Any:
+    """The state dump without DM and SELF chat records that hold no message.
+
+    The domain creates those records lazily when a request names the chat, before it validates the rest of
+    the request, so a rejected request can leave one behind (reported; pinned by the xfail test below).
+    Such a record is invisible to clients until a message exists (§8.2, §8.3), so the fuzzer tolerates it
+    and checks everything else.
+    """
+    chats = [chat for chat in dump.get("chats", []) if chat.get("kind") == "group" or chat.get("message_count")]
+    return {**dump, "chats": chats}
+
+
+def describe_change(before: Any, after: Any, path: str = "state") -> str:
+    """The first few places where two JSON documents differ, as `path: old -> new` (enough to diagnose)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after), key=str)
+        parts = [describe_change(before.get(k), after.get(k), f"{path}.{k}") for k in keys
+                 if before.get(k) != after.get(k)]
+        return "; ".join(parts[:5])
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        pairs = enumerate(zip(before, after, strict=True))
+        parts = [describe_change(x, y, f"{path}[{i}]") for i, (x, y) in pairs if x != y]
+        return "; ".join(parts[:5])
+    return f"{path}: {before!r:.200} -> {after!r:.200}"
+
+
+def build_frames(members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random) -> list[bytes]:
+    valid = []
+    for message in members:
+        message.id = rng.randrange(1, 2**32)
+        valid.append(message.SerializeToString())
+    seeds = valid + blobs
+    return seeds + [mutate(rng.choice(seeds), rng) for _ in range(MUTANTS)]
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[Phase.explicit, Phase.generate],  # bounded CI time: the failure message lists the frames instead
+)
+@given(
+    members=every_member(),
+    blobs=st.lists(st.binary(max_size=64), min_size=RANDOM_BLOBS, max_size=RANDOM_BLOBS),
+    rng=st.randoms(use_true_random=False),
+)
+def test_fuzzed_frames_get_the_spec_answer_and_invalid_ones_change_nothing(
+    fuzz_run: FuzzRun, members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random
+) -> None:
+    frames = build_frames(members, blobs, rng)
+    invalid = [frame for frame in frames if oracle.expect(frame, oracle.SocketState()).kind is not oracle.Kind.REQUEST]
+    invalid_set = set(invalid)
+    requests = [frame for frame in frames if frame not in invalid_set]
+    tally = fuzz_run.tally
+
+    async def example() -> list[str]:
+        sockets = [await open_socket(fuzz_run.server.url, stage) for stage in STAGES]
+        tally.sockets += len(sockets)
+        problems: list[str] = []
+        try:
+            before = comparable(state(fuzz_run.server))
+            for client, socket_state in sockets:
+                problems += (await play(client, socket_state, rng.sample(invalid, len(invalid)))).problems
+            after = comparable(state(fuzz_run.server))
+            if after != before:
+                problems.append(f"state changed after frames that are not requests: {describe_change(before, after)}")
+            tally.state_checks += 1
+            before = comparable(state(fuzz_run.server))
+            changed = False
+            for client, socket_state in sockets:
+                played = await play(client, socket_state, rng.sample(requests, len(requests)))
+                problems += played.problems
+                for expectation, answer in played.pairs:
+                    changed |= oracle.may_have_changed_state(expectation, answer)
+                    tally.answers[answer.WhichOneof("result") or "empty"] += 1
+            if not changed:
+                after = comparable(state(fuzz_run.server))
+                if after != before:
+                    problems.append(f"state changed although no request succeeded: {describe_change(before, after)}")
+                tally.state_checks += 1
+        finally:
+            for client, _ in sockets:
+                await client.close()
+        return problems
+
+    problems = fuzz_run.runner.run(example())
+    for frame in frames:
+        tally.frames[oracle.expect(frame, oracle.SocketState()).kind.value] += len(STAGES)
+    tally.members.update(message.WhichOneof("message") or "" for message in members)
+    assert not problems, "\n".join(problems[:20])
+    assert not fuzz_run.errors.records, [record.getMessage() for record in fuzz_run.errors.records[:5]]
+
+
+@pytest.mark.xfail(reason="domain: refs.resolve creates the SELF/DM record before the request is validated")
+def test_a_rejected_request_creates_no_chat_record(fuzz_run: FuzzRun) -> None:
+    async def reject_a_send_to_self() -> tuple[Any, Any, core_pb2.RPCResult]:
+        user = await sign_up(fuzz_run.server.url)
+        before = state(fuzz_run.server)
+        body = messages_pb2.SendMessage(chat_ref=refs_pb2.ChatRef(self=refs_pb2.RefSelf()), message="")
+        answer = await user.client.call("messages_send_message", body)
+        after = state(fuzz_run.server)
+        await user.client.close()
+        return before, after, answer
+
+    before, after, answer = fuzz_run.runner.run(reject_a_send_to_self())
+    assert answer.error.error_code == oracle.BAD_REQUEST
+    assert after == before, describe_change(before, after)
+
+
+def test_the_fuzzer_sent_enough_frames_of_every_kind(fuzz_run: FuzzRun) -> None:
+    """Runs after the fuzzing test (file order): the budget promised in docs/reliability.md was spent."""
+    tally = fuzz_run.tally
+    print(f"\nfuzz: {sum(tally.frames.values())} frames {dict(tally.frames)} on {tally.sockets} sockets, "
+          f"{tally.state_checks} state comparisons, answers {dict(tally.answers)}")
+    assert sum(tally.frames.values()) >= MIN_FRAMES
+    assert tally.members == set(CLIENT_MEMBERS)
+    assert all(tally.frames[kind.value] > 0 for kind in oracle.Kind)
+    # The server is still up and answering after all of it.
+
+    async def still_serving() -> None:
+        user = await sign_up(fuzz_run.server.url)
+        await user.client.ok("chats_get_chats")
+        await user.client.close()
+
+    fuzz_run.runner.run(still_serving())
