@@ -47,11 +47,41 @@ STATE_KEY = pytest.StashKey[PluginState]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("osmium-conformance", "Osmium conformance suite")
-    group.addoption("--target", default=None, metavar="URL", help="ws://host:port/path of the server under test (default: the bundled server, in-process)")
-    group.addoption("--target-file", dest="target_file", default=None, metavar="PATH", help="target profile targets/NAME.yaml (URL, capabilities, users, expected failures)")
-    group.addoption("--conformance-strict", dest="conformance_strict", action="store_true", default=False, help="non-strict outcomes (SHOULD/REFERENCE points missed) fail; pytest's --strict implies it")
-    group.addoption("--step-timeout", dest="step_timeout", type=float, default=5.0, metavar="SECONDS", help="default timeout of every step (default 5)")
-    group.addoption("--case-root", dest="case_root", default=None, metavar="DIR", help="the cases/ folder whose fixtures/ includes come from (default: the nearest folder named cases)")
+    group.addoption(
+        "--target",
+        default=None,
+        metavar="URL",
+        help="ws://host:port/path of the server under test (default: the bundled server, in-process)",
+    )
+    group.addoption(
+        "--target-file",
+        dest="target_file",
+        default=None,
+        metavar="PATH",
+        help="target profile targets/NAME.yaml (URL, capabilities, users, expected failures)",
+    )
+    group.addoption(
+        "--conformance-strict",
+        dest="conformance_strict",
+        action="store_true",
+        default=False,
+        help="non-strict outcomes (SHOULD/REFERENCE points missed) fail; pytest's --strict implies it",
+    )
+    group.addoption(
+        "--step-timeout",
+        dest="step_timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="default timeout of every step (default 5)",
+    )
+    group.addoption(
+        "--case-root",
+        dest="case_root",
+        default=None,
+        metavar="DIR",
+        help="the cases/ folder whose fixtures/ includes come from (default: the nearest folder named cases)",
+    )
     if importlib.util.find_spec("conformance.gate") is not None:
         from conformance.gate import add_gate_options
 
@@ -118,7 +148,9 @@ class CaseFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         state = self.config.stash[STATE_KEY]
         root = state.case_root_override or case_root_of(self.path) or self.path.parent
-        library = state.fixtures.setdefault(root, FixtureLibrary(root / "fixtures", _display(self.config, root / "fixtures")))
+        library = state.fixtures.setdefault(
+            root, FixtureLibrary(root / "fixtures", _display(self.config, root / "fixtures"))
+        )
         relative = self.path.relative_to(root) if self.path.is_relative_to(root) else Path(self.path.name)
         area = relative.parts[0] if len(relative.parts) > 1 else ""
         display = _display(self.config, self.path)
@@ -127,7 +159,9 @@ class CaseFile(pytest.File):
         for scenario in scenarios:
             first = state.seen_ids.setdefault(scenario.id, str(scenario.source))
             if first != str(scenario.source):
-                duplicates.append(CaseError(None, f"{scenario.source}: scenario id {scenario.id!r} is already used at {first}"))
+                duplicates.append(
+                    CaseError(None, f"{scenario.source}: scenario id {scenario.id!r} is already used at {first}")
+                )
         if duplicates:
             raise CaseErrors(duplicates)
         return [self._item(scenario, state) for scenario in scenarios]
@@ -144,7 +178,7 @@ class CaseFile(pytest.File):
             item.add_marker(mark)
         return item
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, (CaseError, CaseErrors)):
             return f"case file error:\n{excinfo.value}"
         return str(super().repr_failure(excinfo))
@@ -227,7 +261,7 @@ class ScenarioItem(pytest.Item):
             covers=list(scenario.covers),
         )
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return render_result(excinfo.value.result)
         return str(super().repr_failure(excinfo))

@@ -6,7 +6,10 @@ from conformance.outcome import ScenarioResult
 
 
 def render_result(result: ScenarioResult) -> str:
-    lines = [f"{result.outcome.value}: {result.case_id} [{result.level.value}, semantics.md §{result.spec_section} {result.spec_tag}]"]
+    lines = [
+        f"{result.outcome.value}: {result.case_id} "
+        f"[{result.level.value}, semantics.md §{result.spec_section} {result.spec_tag}]"
+    ]
     lines.append(f"  {result.title}")
     lines.append(f"  at {result.source}")
     if result.reason:

@@ -53,7 +53,9 @@ def run_identity(workerinput: dict[str, Any] | None) -> RunIdentity:
 class TargetSession:
     """Starts (or finds) the target once per process and hands out the RunSettings for scenarios."""
 
-    def __init__(self, profile: TargetProfile, url_override: str | None, step_timeout: float, identity: RunIdentity) -> None:
+    def __init__(
+        self, profile: TargetProfile, url_override: str | None, step_timeout: float, identity: RunIdentity
+    ) -> None:
         self.profile = profile
         self.url_override = url_override
         self.step_timeout = step_timeout

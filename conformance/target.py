@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from conformance.errors import CaseError, Location, did_you_mean
-from conformance.scenario.loader import YDict, load_yaml_file
+from conformance.scenario.loader import YDict, YList, load_yaml_file
 
 KNOWN_CAPABILITIES = ("sign-up", "clock-control", "seed-users", "multi-device", "raw-frames")
 TIME_MODES = ("clock-control", "real", "unsupported")
@@ -72,19 +72,36 @@ def load_profile(path: Path, display: str | None = None) -> TargetProfile:
         raise CaseError(Location(shown, 1), "a target profile is a mapping", expected="name:, url:, ...")
     for key in document:
         if key not in PROFILE_KEYS:
-            raise CaseError(document.location(key), f"unknown key {key!r} in target profile", expected="one of " + ", ".join(PROFILE_KEYS), suggestion=did_you_mean(key, PROFILE_KEYS))
+            raise CaseError(
+                document.location(key),
+                f"unknown key {key!r} in target profile",
+                expected="one of " + ", ".join(PROFILE_KEYS),
+                suggestion=did_you_mean(key, PROFILE_KEYS),
+            )
     url = _string(document, "url", shown, required=True)
     if url != EMBEDDED and not url.startswith(("ws://", "wss://")):
-        raise CaseError(document.location("url"), f"url {url!r}", expected="ws://host:port/path, wss://..., or embedded")
+        raise CaseError(
+            document.location("url"), f"url {url!r}", expected="ws://host:port/path, wss://..., or embedded"
+        )
     capabilities = document.get("capabilities", list(DEFAULT_CAPABILITIES))
-    if not isinstance(capabilities, list):
+    if not isinstance(capabilities, YList):
         raise CaseError(document.location("capabilities"), "capabilities must be a list", expected="[sign-up, ...]")
     for index, capability in enumerate(capabilities):
         if capability not in KNOWN_CAPABILITIES:
-            raise CaseError(capabilities.location(index), f"unknown capability {capability!r}", expected="one of " + ", ".join(KNOWN_CAPABILITIES), suggestion=did_you_mean(str(capability), KNOWN_CAPABILITIES))
+            raise CaseError(
+                capabilities.location(index),
+                f"unknown capability {capability!r}",
+                expected="one of " + ", ".join(KNOWN_CAPABILITIES),
+                suggestion=did_you_mean(str(capability), KNOWN_CAPABILITIES),
+            )
     time_mode = document.get("time", "clock-control" if url == EMBEDDED else "unsupported")
     if time_mode not in TIME_MODES:
-        raise CaseError(document.location("time"), f"time: {time_mode!r}", expected="one of " + ", ".join(TIME_MODES), suggestion=did_you_mean(str(time_mode), TIME_MODES))
+        raise CaseError(
+            document.location("time"),
+            f"time: {time_mode!r}",
+            expected="one of " + ", ".join(TIME_MODES),
+            suggestion=did_you_mean(str(time_mode), TIME_MODES),
+        )
     provision, tokens = _users(document, shown)
     control = document.get("control_api", "auto" if url == EMBEDDED else None)
     return TargetProfile(
@@ -112,20 +129,33 @@ def _string(document: YDict, key: str, shown: str, *, required: bool = False) ->
 def _users(document: YDict, shown: str) -> tuple[str, tuple[str, ...]]:
     users: Any = document.get("users", {"provision": "sign-up"})
     if not isinstance(users, YDict):
-        raise CaseError(document.location("users"), "users must be a mapping", expected="{provision: sign-up} or {provision: tokens, tokens: [...]}")
+        raise CaseError(
+            document.location("users"),
+            "users must be a mapping",
+            expected="{provision: sign-up} or {provision: tokens, tokens: [...]}",
+        )
     provision = users.get("provision", "sign-up")
     if provision not in ("sign-up", "tokens"):
-        raise CaseError(users.location("provision"), f"provision: {provision!r}", expected="sign-up or tokens", suggestion=did_you_mean(str(provision), ["sign-up", "tokens"]))
+        raise CaseError(
+            users.location("provision"),
+            f"provision: {provision!r}",
+            expected="sign-up or tokens",
+            suggestion=did_you_mean(str(provision), ["sign-up", "tokens"]),
+        )
     tokens = users.get("tokens", [])
     if provision == "tokens" and (not isinstance(tokens, list) or not tokens):
-        raise CaseError(users.location("tokens" if "tokens" in users else None), "provision: tokens needs a non-empty tokens list")
+        raise CaseError(
+            users.location("tokens" if "tokens" in users else None), "provision: tokens needs a non-empty tokens list"
+        )
     return str(provision), tuple(str(t) for t in tokens)
 
 
 def _expected_failures(document: YDict, shown: str) -> tuple[ExpectedFailure, ...]:
     raw = document.get("expected_failures") or []
-    if not isinstance(raw, list):
-        raise CaseError(document.location("expected_failures"), "expected_failures must be a list", expected="[{id, reason, link}]")
+    if not isinstance(raw, YList):
+        raise CaseError(
+            document.location("expected_failures"), "expected_failures must be a list", expected="[{id, reason, link}]"
+        )
     entries: list[ExpectedFailure] = []
     for index, entry in enumerate(raw):
         at = raw.location(index)
@@ -133,10 +163,19 @@ def _expected_failures(document: YDict, shown: str) -> tuple[ExpectedFailure, ..
             raise CaseError(at, "an expected failure is a mapping", expected="{id: ..., reason: ..., link: ...}")
         for key in entry:
             if key not in ("id", "reason", "link"):
-                raise CaseError(entry.location(key), f"unknown key {key!r} in an expected failure", expected="id, reason, link", suggestion=did_you_mean(key, ["id", "reason", "link"]))
+                raise CaseError(
+                    entry.location(key),
+                    f"unknown key {key!r} in an expected failure",
+                    expected="id, reason, link",
+                    suggestion=did_you_mean(key, ["id", "reason", "link"]),
+                )
         if not entry.get("id") or not entry.get("reason"):
             raise CaseError(at, "an expected failure needs an id and a reason", expected="{id: case.id, reason: why}")
-        entries.append(ExpectedFailure(str(entry["id"]), str(entry["reason"]), str(entry["link"]) if entry.get("link") else None, str(at)))
+        entries.append(
+            ExpectedFailure(
+                str(entry["id"]), str(entry["reason"]), str(entry["link"]) if entry.get("link") else None, str(at)
+            )
+        )
     return tuple(entries)
 
 

@@ -11,12 +11,12 @@ import asyncio
 from dataclasses import dataclass, field
 
 import aiohttp
-from osmiumwire import auth_pb2, core_pb2
 
 from conformance.runner.admin import AdminClient
 from conformance.scenario.model import Actor
 from conformance.wire.client import Connection, WireFailure
 from conformance.wire.trace import FrameTrace
+from osmiumwire import auth_pb2, core_pb2
 
 
 class SetupFailure(Exception):
@@ -100,7 +100,9 @@ class ActorProvisioner:
             rest = connections
         else:
             authorization = await self._expect_authorization(
-                connections[0], "auth_sign_up", auth_pb2.SignUp(email=handle.email, password=handle.password, name=handle.name)
+                connections[0],
+                "auth_sign_up",
+                auth_pb2.SignUp(email=handle.email, password=handle.password, name=handle.name),
             )
             handle.learn(authorization)
             rest = connections[1:]
@@ -112,19 +114,25 @@ class ActorProvisioner:
         return handle
 
     async def _initialize(self, connection: Connection, no_subscribe: bool) -> None:
-        body = core_pb2.Initialize(device_type="conformance", app_version="osmium-conformance", no_subscribe=no_subscribe)
+        body = core_pb2.Initialize(
+            device_type="conformance", app_version="osmium-conformance", no_subscribe=no_subscribe
+        )
         result = await self._request(connection, "core_initialize", body)
         if result.WhichOneof("result") != "initialized":
             raise SetupFailure(f"{connection.label}: core_initialize answered {_short(result)}, expected initialized")
 
-    async def _expect_authorization(self, connection: Connection, member: str, body: auth_pb2.SignUp | auth_pb2.Authorize) -> auth_pb2.Authorization:
+    async def _expect_authorization(
+        self, connection: Connection, member: str, body: auth_pb2.SignUp | auth_pb2.Authorize
+    ) -> auth_pb2.Authorization:
         result = await self._request(connection, member, body)
         if result.WhichOneof("result") != "authorization":
             raise SetupFailure(f"{connection.label}: {member} answered {_short(result)}, expected authorization")
         connection.authenticated = True
         return result.authorization
 
-    async def _request(self, connection: Connection, member: str, body: core_pb2.Initialize | auth_pb2.SignUp | auth_pb2.Authorize) -> core_pb2.RPCResult:
+    async def _request(
+        self, connection: Connection, member: str, body: core_pb2.Initialize | auth_pb2.SignUp | auth_pb2.Authorize
+    ) -> core_pb2.RPCResult:
         try:
             return await connection.request(member, body, self.timeout)
         except WireFailure as exc:

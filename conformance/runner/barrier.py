@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import itertools
 
-from osmiumwire import auth_pb2, chats_pb2
-
 from conformance.wire.client import Connection, WireFailure
+from osmiumwire import auth_pb2, chats_pb2
 
 _counter = itertools.count(1)
 

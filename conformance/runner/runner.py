@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
-from osmiumwire import core_pb2
 
 from conformance.errors import CaseError, Location, TargetUnreachable, Unsupported, did_you_mean
 from conformance.outcome import CheckFailure, Level
@@ -27,9 +26,10 @@ from conformance.scenario import model
 from conformance.scenario.expressions import ExpressionError, UnknownName, names_in_value, render
 from conformance.scenario.loader import source_lines
 from conformance.scenario.patterns import Mismatch, assign, match, message_slot, show, show_pattern
-from conformance.scenario.shape import RPC_MEMBERS
+from conformance.scenario.shape import RPC_MEMBERS, message_of
 from conformance.wire.client import Connection, ReceivedUpdate, WireFailure
 from conformance.wire.trace import FrameTrace
+from osmiumwire import core_pb2
 
 REAL_WAIT_LIMIT_MS = 10_000
 
@@ -100,7 +100,9 @@ class ScenarioRunner:
     def level_of(self, step: model.StepBase) -> Level:
         return self.scenario.level.weaker(step.level) if step.level else self.scenario.level
 
-    def fail(self, step: model.StepBase | None, label: str, level: Level, message: str, *, abort: bool | None = None) -> None:
+    def fail(
+        self, step: model.StepBase | None, label: str, level: Level, message: str, *, abort: bool | None = None
+    ) -> None:
         snippet = f"\nYAML {step.source.display}:\n{_snippet(step.source)}" if step else ""
         where = f" at {step.source}" if step else ""
         self.report.failures.append(CheckFailure(level, f"{label}{where}", f"{message}{snippet}".rstrip()))
@@ -126,7 +128,12 @@ class ScenarioRunner:
         try:
             return render(value, self.lookup)
         except UnknownName as exc:
-            raise CaseError(Location(step.source.display, step.source.line), f"unknown name {exc.name!r} in an expression", expected="a saved value, an actor, now_ms, unique or a repeat index", suggestion=did_you_mean(exc.name, exc.known)) from None
+            raise CaseError(
+                Location(step.source.display, step.source.line),
+                f"unknown name {exc.name!r} in an expression",
+                expected="a saved value, an actor, now_ms, unique or a repeat index",
+                suggestion=did_you_mean(exc.name, exc.known),
+            ) from None
         except ExpressionError as exc:
             raise CaseError(Location(step.source.display, step.source.line), f"expression: {exc}") from None
 
@@ -137,7 +144,11 @@ class ScenarioRunner:
         name, _, device = str(value).partition("@")
         handle = self.actors.get(name)
         if handle is None:
-            raise CaseError(Location(step.source.display, step.source.line), f"unknown actor {name!r}", suggestion=did_you_mean(name, self.actors))
+            raise CaseError(
+                Location(step.source.display, step.source.line),
+                f"unknown actor {name!r}",
+                suggestion=did_you_mean(name, self.actors),
+            )
         if not device:
             return handle.first
         connection = handle.connections.get(value)
@@ -164,7 +175,9 @@ class ScenarioRunner:
     # ----- setup ------------------------------------------------------------------------------------
 
     async def _setup(self, session: aiohttp.ClientSession) -> None:
-        provisioner = ActorProvisioner(session, self.settings.url, self.trace, self.settings.step_timeout, self.admin, list(self.settings.tokens))
+        provisioner = ActorProvisioner(
+            session, self.settings.url, self.trace, self.settings.step_timeout, self.admin, list(self.settings.tokens)
+        )
         for actor in self.scenario.actors:
             try:
                 handle = await provisioner.provision(actor, self.unique)
@@ -234,14 +247,22 @@ class ScenarioRunner:
                 self.fail(step, label, level, f"{substituted}expected: an empty result\n{got}")
                 return
         elif isinstance(step.expect, Mapping):
-            (expected_member, raw_pattern), = step.expect.items()
+            ((expected_member, raw_pattern),) = step.expect.items()
             pattern = await self.render(raw_pattern, step)
             if member != expected_member:
-                self.fail(step, label, level, f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}")
+                self.fail(
+                    step, label, level, f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}"
+                )
                 return
             mismatches = match(pattern, message_slot(getattr(result, expected_member)), expected_member)
             if mismatches:
-                self.fail(step, label, level, f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}\n{_mismatch_text(mismatches)}")
+                self.fail(
+                    step,
+                    label,
+                    level,
+                    f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}\n"
+                    f"{_mismatch_text(mismatches)}",
+                )
                 return
         for name, path in step.save.items():
             key = await self.render(name, step)
@@ -255,12 +276,21 @@ class ScenarioRunner:
             if connection in handle.connections.values() and not handle.id:
                 handle.learn(result.authorization)
 
-    async def _check_code(self, step: model.StepBase, label: str, expected: model.ExpectError, got_code: int, substituted: str, got: str) -> None:
+    async def _check_code(
+        self, step: model.StepBase, label: str, expected: model.ExpectError, got_code: int, substituted: str, got: str
+    ) -> None:
         if expected.code is None:
             return
         code = await self.render(expected.code, step)
         if int(code) != got_code:
-            self.fail(step, label, Level.REFERENCE, f"{substituted}expected: error code {code} (graded at REFERENCE level: no code table is published)\n{got}", abort=False)
+            self.fail(
+                step,
+                label,
+                Level.REFERENCE,
+                f"{substituted}expected: error code {code} (graded at REFERENCE level: no code table is published)\n"
+                f"{got}",
+                abort=False,
+            )
 
     async def _send_raw(self, step: model.RawSendStep, label: str) -> None:
         connection = await self.device(step.actor, step)
@@ -282,12 +312,19 @@ class ScenarioRunner:
             self.fail(step, label, level, str(exc), abort=True)
             return
         if step.expect_error is not None:
+
             def answered() -> bool:
                 return any(r.req_id in candidates for r in connection.unsolicited[before:])
 
             if not await connection.wait_until(answered, timeout):
                 fault = connection.fault()
-                self.fail(step, label, level, f"{sent}expected: an RPCResult error with req_id in {sorted(candidates)}\ngot: {fault or f'nothing within {timeout:g}s'}")
+                self.fail(
+                    step,
+                    label,
+                    level,
+                    f"{sent}expected: an RPCResult error with req_id in {sorted(candidates)}\n"
+                    f"got: {fault or f'nothing within {timeout:g}s'}",
+                )
                 return
             result = next(r for r in connection.unsolicited[before:] if r.req_id in candidates)
             connection.unsolicited.remove(result)
@@ -298,12 +335,24 @@ class ScenarioRunner:
             await self._check_code(step, label, step.expect_error, result.error.error_code, sent, got)
         elif step.expect_close is not None:
             if not await connection.wait_until(lambda: connection.closed is not None, timeout):
-                self.fail(step, label, level, f"{sent}expected: the target closes the socket\ngot: still open after {timeout:g}s")
+                self.fail(
+                    step,
+                    label,
+                    level,
+                    f"{sent}expected: the target closes the socket\ngot: still open after {timeout:g}s",
+                )
                 return
             assert connection.closed is not None
             expected_code = step.expect_close
             if expected_code != "any" and connection.closed.code != expected_code:
-                self.fail(step, label, Level.REFERENCE, f"{sent}expected: close code {expected_code} (graded at REFERENCE level)\ngot: close code {connection.closed.code}", abort=False)
+                self.fail(
+                    step,
+                    label,
+                    Level.REFERENCE,
+                    f"{sent}expected: close code {expected_code} (graded at REFERENCE level)\n"
+                    f"got: close code {connection.closed.code}",
+                    abort=False,
+                )
         elif step.expect_silence:
             try:
                 await barrier(connection, timeout)
@@ -312,9 +361,13 @@ class ScenarioRunner:
                 return
             stray = connection.unsolicited[before:]
             if stray:
-                self.fail(step, label, level, f"{sent}expected: no answer\ngot: " + "; ".join(_show_result(r) for r in stray))
+                self.fail(
+                    step, label, level, f"{sent}expected: no answer\ngot: " + "; ".join(_show_result(r) for r in stray)
+                )
 
-    async def _patterns(self, step: model.StepBase, patterns: tuple[model.UpdatePattern, ...]) -> list[tuple[model.UpdatePattern, Any]]:
+    async def _patterns(
+        self, step: model.StepBase, patterns: tuple[model.UpdatePattern, ...]
+    ) -> list[tuple[model.UpdatePattern, Any]]:
         expanded: list[tuple[model.UpdatePattern, Any]] = []
         for pattern in patterns:
             count = await self.render(pattern.count, step)
@@ -361,7 +414,9 @@ class ScenarioRunner:
                     return
                 if connection.inbox:
                     extra = "\n".join(f"  {show(r.update)}" for r in connection.inbox)
-                    self.fail(step, label, level, f"only: no other update may arrive on {connection.label}, got:\n{extra}")
+                    self.fail(
+                        step, label, level, f"only: no other update may arrive on {connection.label}, got:\n{extra}"
+                    )
                     return
 
     async def _expect_none(self, step: model.ExpectNoneStep, label: str) -> None:
@@ -375,11 +430,20 @@ class ScenarioRunner:
             except WireFailure as exc:
                 self.fail(step, label, level, f"the barrier request failed: {exc}")
                 return
-            hits = [r for r in connection.inbox if unwanted is None or any(not match(p, message_slot(r.update)) for p in unwanted)]
+            hits = [
+                r
+                for r in connection.inbox
+                if unwanted is None or any(not match(p, message_slot(r.update)) for p in unwanted)
+            ]
             if hits:
                 what = "no update at all" if unwanted is None else "none of " + show_pattern(unwanted)
                 got = "\n".join(f"  {show(r.update)}" for r in hits)
-                self.fail(step, label, level, f"expected on {connection.label}: {what} (checked after a round-trip barrier)\ngot:\n{got}")
+                self.fail(
+                    step,
+                    label,
+                    level,
+                    f"expected on {connection.label}: {what} (checked after a round-trip barrier)\ngot:\n{got}",
+                )
                 return
 
     async def _clock(self, step: model.ClockStep, label: str) -> None:
@@ -387,7 +451,9 @@ class ScenarioRunner:
         set_to = await self.render(step.set_ms, step) if step.set_ms is not None else None
         if self.admin is not None and "clock-control" in self.settings.capabilities:
             try:
-                reading = await (self.admin.advance(int(advance)) if advance is not None else self.admin.set(int(set_to)))
+                reading = await (
+                    self.admin.advance(int(advance)) if advance is not None else self.admin.set(int(set_to or 0))
+                )
             except AdminError as exc:
                 self.fail(step, f"{label} (clock)", Level.MUST, f"moving the target's clock failed: {exc}", abort=True)
                 return
@@ -396,11 +462,17 @@ class ScenarioRunner:
             return
         if self.settings.time_mode == "real" and advance is not None:
             if int(advance) > REAL_WAIT_LIMIT_MS:
-                raise Unsupported(f"clock advance of {advance} ms would need real waiting beyond {REAL_WAIT_LIMIT_MS} ms (target time: real)")
+                raise Unsupported(
+                    f"clock advance of {advance} ms would need real waiting beyond {REAL_WAIT_LIMIT_MS} ms"
+                    " (target time: real)"
+                )
             self.trace.event("clock", f"waiting {int(advance)} ms of real time (target has no clock control)")
             await asyncio.sleep(int(advance) / 1000)
             return
-        raise Unsupported("the scenario moves the clock; the target has no clock-control" + (" and real time cannot set_ms" if set_to is not None else ""))
+        raise Unsupported(
+            "the scenario moves the clock; the target has no clock-control"
+            + (" and real time cannot set_ms" if set_to is not None else "")
+        )
 
     async def _repeat(self, step: model.RepeatStep, label: str) -> None:
         times = int(await self.render(step.times, step))
@@ -443,14 +515,15 @@ class ScenarioRunner:
 
 
 def _build_request(step: model.SendStep, body: Any) -> Message:
-    request_type = RPC_MEMBERS[step.rpc].message_type._concrete_class
-    request: Message = request_type()
+    request: Message = message_factory.GetMessageClass(message_of(RPC_MEMBERS[step.rpc]))()
     if body is None:
         return request
     try:
         json_format.ParseDict(_plain(body), request)
     except json_format.ParseError as exc:
-        raise CaseError(Location(step.source.display, step.source.line), f"with: cannot build {request.DESCRIPTOR.full_name}: {exc}") from None
+        raise CaseError(
+            Location(step.source.display, step.source.line), f"with: cannot build {request.DESCRIPTOR.full_name}: {exc}"
+        ) from None
     return request
 
 
@@ -517,7 +590,7 @@ def _explain_missing(connection: Connection, wanted: list[Any], within: float) -
     for pattern, place in zip(wanted, places, strict=True):
         lines.append(f"  {'ok     ' if place is not None else 'MISSING'} {show_pattern(pattern)}")
         if place is None:
-            (member, sub), = pattern.items()
+            ((member, sub),) = pattern.items()
             same = [r for r in connection.inbox if r.member == member]
             for candidate in same[:3]:
                 for mismatch in match(sub, message_slot(candidate.payload), member)[:4]:

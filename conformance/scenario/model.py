@@ -77,7 +77,7 @@ class RawSendStep(StepBase):
     text: str | None
     size: int | None
     expect_error: ExpectError | None
-    expect_close: int | None | Literal["any"]
+    expect_close: int | Literal["any"] | None
     expect_silence: bool
 
 
@@ -140,7 +140,17 @@ class SetStep(StepBase):
     values: dict[str, Any]
 
 
-Step = SendStep | RawSendStep | ReceiveStep | ExpectNoneStep | ClockStep | RepeatStep | ConcurrentlyStep | IncludeStep | SetStep
+Step = (
+    SendStep
+    | RawSendStep
+    | ReceiveStep
+    | ExpectNoneStep
+    | ClockStep
+    | RepeatStep
+    | ConcurrentlyStep
+    | IncludeStep
+    | SetStep
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from conformance.errors import CaseError, CaseErrors, Location, did_you_mean
 from conformance.outcome import Level
@@ -37,7 +37,12 @@ class FixtureLibrary:
             return self.loaded[name]
         path = self.root / f"{name}.yaml"
         if not path.is_file():
-            raise CaseError(at, f"no fixture {name!r} ({self.display_root}/{name}.yaml)", expected="one of " + (", ".join(self.names()) or "(none)"), suggestion=did_you_mean(name, self.names()))
+            raise CaseError(
+                at,
+                f"no fixture {name!r} ({self.display_root}/{name}.yaml)",
+                expected="one of " + (", ".join(self.names()) or "(none)"),
+                suggestion=did_you_mean(name, self.names()),
+            )
         if name in self.loading:
             raise CaseError(at, f"fixture {name!r} includes itself")
         self.loading.add(name)
@@ -71,7 +76,9 @@ def load_case_file(path: Path, display: str, fixtures: FixtureLibrary, area: str
     for raw in document["scenarios"]:
         at = raw.location("id")
         if raw["id"] in seen:
-            all_errors.append(CaseError(at, f"duplicate scenario id {raw['id']!r} (first at line {seen[raw['id']].line})"))
+            all_errors.append(
+                CaseError(at, f"duplicate scenario id {raw['id']!r} (first at line {seen[raw['id']].line})")
+            )
         seen[raw["id"]] = at
         builder = _Builder(path, display, fixtures, actors=_actors(raw.get("actors", {})), extra_names=set())
         scenario = builder.scenario(raw, area)
@@ -96,7 +103,14 @@ def _actors(raw: Mapping[str, Any]) -> tuple[model.Actor, ...]:
 
 
 class _Builder:
-    def __init__(self, path: Path, display: str, fixtures: FixtureLibrary, actors: tuple[model.Actor, ...] | None, extra_names: set[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        fixtures: FixtureLibrary,
+        actors: tuple[model.Actor, ...] | None,
+        extra_names: set[str],
+    ) -> None:
         self.path = path
         self.display = display
         self.fixtures = fixtures
@@ -112,16 +126,35 @@ class _Builder:
         steps = self.steps(raw["steps"])
         requires = tuple(raw.get("requires", ()))
         if self.uses_clock and "clock-control" not in requires:
-            self.errors.append(CaseError(raw.location("requires") if "requires" in raw else raw.location("id"), "the scenario moves the clock but does not require 'clock-control'", expected="requires: [clock-control, ...]"))
+            self.errors.append(
+                CaseError(
+                    raw.location("requires") if "requires" in raw else raw.location("id"),
+                    "the scenario moves the clock but does not require 'clock-control'",
+                    expected="requires: [clock-control, ...]",
+                )
+            )
         assert self.actors is not None
         if any(a.username for a in self.actors) and "seed-users" not in requires:
-            self.errors.append(CaseError(raw.location("actors"), "an actor has 'username: true' but the scenario does not require 'seed-users'", expected="requires: [seed-users, ...]"))
+            self.errors.append(
+                CaseError(
+                    raw.location("actors"),
+                    "an actor has 'username: true' but the scenario does not require 'seed-users'",
+                    expected="requires: [seed-users, ...]",
+                )
+            )
         covers = tuple(raw.get("covers", ()))
         members = {**shape.RPC_MEMBERS, **shape.UPDATE_MEMBERS}
         for index, name in enumerate(covers):
             if name not in members:
                 at = raw["covers"].location(index)
-                self.errors.append(CaseError(at, f"covers: unknown member {name!r}", expected="a ClientMessage or Update oneof member", suggestion=did_you_mean(name, members)))
+                self.errors.append(
+                    CaseError(
+                        at,
+                        f"covers: unknown member {name!r}",
+                        expected="a ClientMessage or Update oneof member",
+                        suggestion=did_you_mean(name, members),
+                    )
+                )
         return model.Scenario(
             id=raw["id"],
             title=raw["title"],
@@ -142,7 +175,9 @@ class _Builder:
         built: list[model.Step] = []
         for raw in raw_steps:
             for problem in check_templates(raw):
-                self.errors.append(CaseError(raw.location(), problem, expected='a valid expression, e.g. "${now_ms + 60_000}"'))
+                self.errors.append(
+                    CaseError(raw.location(), problem, expected='a valid expression, e.g. "${now_ms + 60_000}"')
+                )
             step = self.step(raw)
             if step is not None:
                 built.append(step)
@@ -174,10 +209,24 @@ class _Builder:
         actor = next((a for a in self.actors if a.name == name), None)
         if actor is None:
             names = [a.name for a in self.actors]
-            self.errors.append(CaseError(at, f"unknown actor {name!r}", expected="one of " + (", ".join(names) or "(no actors declared)"), suggestion=did_you_mean(name, names)))
+            self.errors.append(
+                CaseError(
+                    at,
+                    f"unknown actor {name!r}",
+                    expected="one of " + (", ".join(names) or "(no actors declared)"),
+                    suggestion=did_you_mean(name, names),
+                )
+            )
         elif device and device not in actor.devices:
             devices = list(actor.devices)
-            self.errors.append(CaseError(at, f"actor {name!r} has no device {device!r}", expected="one of " + (", ".join(devices) or f"(none: declare devices: [...] on {name})"), suggestion=did_you_mean(device, devices)))
+            self.errors.append(
+                CaseError(
+                    at,
+                    f"actor {name!r} has no device {device!r}",
+                    expected="one of " + (", ".join(devices) or f"(none: declare devices: [...] on {name})"),
+                    suggestion=did_you_mean(device, devices),
+                )
+            )
 
     def devices(self, references: Any, container: Any, key: str, at: Location) -> None:
         if isinstance(references, list):
@@ -199,34 +248,74 @@ class _Builder:
         self.device(raw["as"], raw.location("as"))
         problems = shape.check_member(rpc, shape.RPC_MEMBERS, "RPC (ClientMessage member)", at)
         if not problems and "with" in raw:
-            problems += shape.check_body(raw["with"], shape.RPC_MEMBERS[rpc].message_type, raw.location("with"))
+            problems += shape.check_body(raw["with"], shape.message_of(shape.RPC_MEMBERS[rpc]), raw.location("with"))
         expect = raw.get("expect")
         if "expect" in raw and "expect_error" in raw:
-            problems.append(CaseError(raw.location("expect_error"), "a step has either expect or expect_error, not both"))
+            problems.append(
+                CaseError(raw.location("expect_error"), "a step has either expect or expect_error, not both")
+            )
         if isinstance(expect, Mapping):
             member, pattern = next(iter(expect.items()))
             member_at = shape.where(expect, member, raw.location("expect"))
             member_problems = shape.check_member(member, shape.RESULT_MEMBERS, "RPCResult member", member_at)
-            problems += member_problems or shape.check_pattern(pattern, shape.Position.of_message(shape.RESULT_MEMBERS[member].message_type), member_at)
+            problems += member_problems or shape.check_pattern(
+                pattern, shape.Position.of_message(shape.message_of(shape.RESULT_MEMBERS[member])), member_at
+            )
         save = raw.get("save", {})
         for name, path in save.items():
             problems += shape.check_save_path(path, shape.where(save, name, raw.location("save")))
         self.errors += problems
-        return model.SendStep(source, level, timeout, rpc, raw["as"], raw.get("with"), expect, self.expect_error(raw.get("expect_error")), dict(save), raw.get("req_id"))
+        return model.SendStep(
+            source,
+            level,
+            timeout,
+            rpc,
+            raw["as"],
+            raw.get("with"),
+            expect,
+            self.expect_error(raw.get("expect_error")),
+            dict(save),
+            raw.get("req_id"),
+        )
 
-    def send_raw(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def send_raw(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         spec = raw["send_raw"]
         self.device(spec["as"], spec.location("as"))
         checks = [k for k in ("expect_error", "expect_close", "expect_silence") if k in raw]
         if len(checks) > 1:
-            self.errors.append(CaseError(raw.location(checks[1]), f"send_raw takes one of expect_error, expect_close, expect_silence (found {', '.join(checks)})"))
-        close: int | None | str = None
+            self.errors.append(
+                CaseError(
+                    raw.location(checks[1]),
+                    f"send_raw takes one of expect_error, expect_close, expect_silence (found {', '.join(checks)})",
+                )
+            )
+        close: int | Literal["any"] | None = None
         if "expect_close" in raw:
-            close = raw["expect_close"].get("code", "any")
+            code = raw["expect_close"].get("code")
+            close = int(code) if code is not None else "any"
         hex_text = spec.get("hex")
         if isinstance(hex_text, str) and len("".join(hex_text.split())) % 2:
-            self.errors.append(CaseError(spec.location("hex"), f"hex {hex_text!r} has an odd number of digits", expected="whole bytes, e.g. 0a ff"))
-        return model.RawSendStep(source, level, timeout, spec["as"], hex_text, spec.get("text"), spec.get("size"), self.expect_error(raw.get("expect_error")), close, bool(raw.get("expect_silence", False)))  # type: ignore[arg-type]
+            self.errors.append(
+                CaseError(
+                    spec.location("hex"),
+                    f"hex {hex_text!r} has an odd number of digits",
+                    expected="whole bytes, e.g. 0a ff",
+                )
+            )
+        return model.RawSendStep(
+            source,
+            level,
+            timeout,
+            spec["as"],
+            hex_text,
+            spec.get("text"),
+            spec.get("size"),
+            self.expect_error(raw.get("expect_error")),
+            close,
+            bool(raw.get("expect_silence", False)),
+        )
 
     def update_patterns(self, raw_list: YList, at: Location, allow_names: bool) -> tuple[model.UpdatePattern, ...]:
         patterns: list[model.UpdatePattern] = []
@@ -239,30 +328,53 @@ class _Builder:
             members = [k for k in entry if not k.startswith("$")]
             extra = [k for k in entry if k.startswith("$") and k not in ("$count", "$save")]
             if extra:
-                self.errors.append(CaseError(shape.where(entry, extra[0], entry_at), f"unknown key {extra[0]!r} in an update pattern", expected="$count, $save", suggestion=did_you_mean(extra[0], ["$count", "$save"])))
+                self.errors.append(
+                    CaseError(
+                        shape.where(entry, extra[0], entry_at),
+                        f"unknown key {extra[0]!r} in an update pattern",
+                        expected="$count, $save",
+                        suggestion=did_you_mean(extra[0], ["$count", "$save"]),
+                    )
+                )
             if len(members) != 1:
-                self.errors.append(CaseError(entry_at, f"an update pattern names exactly one Update member, found {members or 'none'}", expected="{member: pattern}, e.g. {group: {...}}"))
+                self.errors.append(
+                    CaseError(
+                        entry_at,
+                        f"an update pattern names exactly one Update member, found {members or 'none'}",
+                        expected="{member: pattern}, e.g. {group: {...}}",
+                    )
+                )
                 continue
             member = members[0]
             member_at = shape.where(entry, member, entry_at)
             problems = shape.check_member(member, shape.UPDATE_MEMBERS, "Update member", member_at)
             if not problems:
-                problems = shape.check_pattern(entry[member], shape.Position.of_message(shape.UPDATE_MEMBERS[member].message_type), member_at)
+                problems = shape.check_pattern(
+                    entry[member], shape.Position.of_message(shape.message_of(shape.UPDATE_MEMBERS[member])), member_at
+                )
             self.errors += problems
             patterns.append(model.UpdatePattern(member, entry[member], entry.get("$count", 1), entry.get("$save")))
         return tuple(patterns)
 
-    def receive(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def receive(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         spec = raw["receive"]
         self.devices(spec["on"], spec, "on", spec.location("on"))
         updates = self.update_patterns(spec["updates"], spec.location("updates"), allow_names=False)
         within = float(spec["within"]) if "within" in spec else None
         return model.ReceiveStep(source, level, timeout, spec["on"], updates, bool(spec.get("only", False)), within)
 
-    def expect_none(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def expect_none(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         spec = raw["expect_none"]
         self.devices(spec["on"], spec, "on", spec.location("on"))
-        updates = self.update_patterns(spec["updates"], spec.location("updates"), allow_names=True) if "updates" in spec else None
+        updates = (
+            self.update_patterns(spec["updates"], spec.location("updates"), allow_names=True)
+            if "updates" in spec
+            else None
+        )
         return model.ExpectNoneStep(source, level, timeout, spec["on"], updates)
 
     def clock(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
@@ -274,10 +386,14 @@ class _Builder:
         spec = raw["repeat"]
         return model.RepeatStep(source, level, timeout, spec["times"], spec.get("index"), self.steps(spec["steps"]))
 
-    def concurrently(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def concurrently(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         return model.ConcurrentlyStep(source, level, timeout, self.steps(raw["concurrently"]))
 
-    def include(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def include(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         at = raw.location("include")
         try:
             fixture = self.fixtures.get(raw["include"], at)
@@ -290,9 +406,22 @@ class _Builder:
         arguments = dict(raw.get("with", {}))
         given, wanted = set(arguments), set(fixture.params)
         for name in sorted(given - wanted):
-            self.errors.append(CaseError(shape.where(raw.get("with"), name, at), f"fixture {fixture.name!r} has no parameter {name!r}", expected="one of " + (", ".join(fixture.params) or "(no parameters)"), suggestion=did_you_mean(name, fixture.params)))
+            self.errors.append(
+                CaseError(
+                    shape.where(raw.get("with"), name, at),
+                    f"fixture {fixture.name!r} has no parameter {name!r}",
+                    expected="one of " + (", ".join(fixture.params) or "(no parameters)"),
+                    suggestion=did_you_mean(name, fixture.params),
+                )
+            )
         for name in sorted(wanted - given):
-            self.errors.append(CaseError(at, f"fixture {fixture.name!r} needs parameter {name!r}", expected="with: {" + ", ".join(f"{p}: ..." for p in fixture.params) + "}"))
+            self.errors.append(
+                CaseError(
+                    at,
+                    f"fixture {fixture.name!r} needs parameter {name!r}",
+                    expected="with: {" + ", ".join(f"{p}: ..." for p in fixture.params) + "}",
+                )
+            )
         if self.actors is not None:
             self._check_actor_arguments(arguments, raw)
         if any(isinstance(s, model.ClockStep) for s in _flatten(fixture.steps)):
@@ -313,7 +442,9 @@ class _Builder:
                     if isinstance(v, str) and not shape.is_expression(v):
                         self.device(v, shape.where(raw.get("with"), key, raw.location("with")))
 
-    def set_values(self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None) -> model.Step | None:
+    def set_values(
+        self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
+    ) -> model.Step | None:
         return model.SetStep(source, level, timeout, dict(raw["set"]))
 
 

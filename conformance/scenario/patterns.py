@@ -7,9 +7,10 @@ returns the list of mismatches (empty = match) so a failure can say exactly whic
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import text_format
 from google.protobuf.descriptor import FieldDescriptor
@@ -64,9 +65,10 @@ def message_slot(message: Message) -> Slot:
 
 def field_slot(message: Message, name: str) -> Slot | None:
     """The slot of one field of a message, or None if the message has no such field."""
-    descriptor = message.DESCRIPTOR.fields_by_name.get(name)
-    if descriptor is None:
+    found = message.DESCRIPTOR.fields_by_name.get(name)
+    if found is None:
         return None
+    descriptor = cast(FieldDescriptor, found)
     value = getattr(message, name)
     if descriptor.is_repeated:
         return Slot(value, descriptor, True, len(value) > 0)
@@ -82,7 +84,7 @@ def show(value: Any, slot: Slot | None = None) -> str:
         return f"{value.DESCRIPTOR.name}{{{text}}}"
     if slot is not None and slot.repeated:
         return "[" + ", ".join(show(item, slot.element(item)) for item in value) + "]"
-    if slot is not None and slot.is_enum and isinstance(value, int) and slot.field is not None:
+    if slot is not None and slot.is_enum and isinstance(value, int) and slot.field is not None and slot.field.enum_type:
         enum_value = slot.field.enum_type.values_by_number.get(value)
         return enum_value.name if enum_value else str(value)
     if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated"):
@@ -145,7 +147,9 @@ def _mapping(pattern: Mapping[str, Any], slot: Slot, path: str) -> list[Mismatch
             sub = field_slot(slot.value, name)
             sub_path = f"{path}.{name}" if path else name
             if sub is None:
-                problems.append(Mismatch(sub_path, show_pattern(expected), f"no such field in {slot.value.DESCRIPTOR.name}"))
+                problems.append(
+                    Mismatch(sub_path, show_pattern(expected), f"no such field in {slot.value.DESCRIPTOR.name}")
+                )
             else:
                 problems += match(expected, sub, sub_path)
         return problems
@@ -157,7 +161,11 @@ def _list(pattern: list[Any], slot: Slot, path: str) -> list[Mismatch]:
         return [Mismatch(path, show_pattern(pattern), show(slot.value, slot))]
     values = list(slot.value)
     if len(values) != len(pattern):
-        return [Mismatch(path, f"{len(pattern)} item(s) {show_pattern(pattern)}", f"{len(values)}: {show(slot.value, slot)}")]
+        return [
+            Mismatch(
+                path, f"{len(pattern)} item(s) {show_pattern(pattern)}", f"{len(values)}: {show(slot.value, slot)}"
+            )
+        ]
     problems: list[Mismatch] = []
     for index, (expected, value) in enumerate(zip(pattern, values, strict=True)):
         problems += match(expected, slot.element(value), f"{path}.{index}" if path else str(index))
@@ -177,7 +185,7 @@ def equals(pattern: Any, slot: Slot) -> bool:
         return isinstance(pattern, Message) is False and list(value) == pattern
     if isinstance(pattern, Message) or isinstance(value, Message):
         return bool(pattern == value)
-    if slot.is_enum and isinstance(pattern, str) and slot.field is not None:
+    if slot.is_enum and isinstance(pattern, str) and slot.field is not None and slot.field.enum_type:
         enum_value = slot.field.enum_type.values_by_name.get(pattern)
         return enum_value is not None and enum_value.number == value
     if isinstance(value, bool) or isinstance(pattern, bool):
@@ -289,7 +297,7 @@ def _sorted(argument: Any, slot: Slot, path: str) -> list[Mismatch]:
     by, order = spec.get("by"), str(spec.get("order", "asc"))
     keys = [getattr(item, by) if by else item for item in slot.value]
     descending = order == "desc"
-    ordered = all((a >= b) if descending else (a <= b) for a, b in zip(keys, keys[1:], strict=False))
+    ordered = all((a >= b) if descending else (a <= b) for a, b in itertools.pairwise(keys))
     if ordered:
         return []
     label = f"sorted {'descending' if descending else 'ascending'}" + (f" by {by}" if by else "")

@@ -109,7 +109,9 @@ def _describe(schema: Any) -> str:
         return "something else"
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
-        return _describe(case_schema()["definitions"].get(name, {})) if name != "expression" else 'an expression "${...}"'
+        return (
+            _describe(case_schema()["definitions"].get(name, {})) if name != "expression" else 'an expression "${...}"'
+        )
     if "enum" in schema:
         return " or ".join(repr(v) for v in schema["enum"])
     if "anyOf" in schema and "type" not in schema:
@@ -148,8 +150,8 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
             suggestion=did_you_mean(extra, allowed),
         )
     if kind == "required":
-        missing = str(error.validator_value[0]) if error.validator_value else "?"
-        for name in error.validator_value:
+        missing = str(_list_value(error)[0]) if _list_value(error) else "?"
+        for name in _list_value(error):
             if isinstance(instance, dict) and name not in instance:
                 missing = name
                 break
@@ -159,12 +161,17 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
         keys = list(instance) if isinstance(instance, dict) else []
         guess = next((s for s in (did_you_mean(k, kinds) for k in keys) if s), None)
         found = ", ".join(keys) or "nothing"
-        return CaseError(where, f"{label} is not a step (found keys: {found})", expected="one of " + ", ".join(kinds), suggestion=guess)
+        return CaseError(
+            where,
+            f"{label} is not a step (found keys: {found})",
+            expected="one of " + ", ".join(kinds),
+            suggestion=guess,
+        )
     if kind == "oneOf" and all("required" in option for option in schema.get("oneOf", [])):
         names = [option["required"][0] for option in schema["oneOf"]]
         return CaseError(where, f"{label} needs exactly one of {', '.join(names)}", expected="one of them, not several")
     if kind == "enum":
-        choices = [str(v) for v in error.validator_value]
+        choices = [str(v) for v in _list_value(error)]
         return CaseError(
             where,
             f"{label}: {instance!r} is not allowed",
@@ -174,7 +181,7 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "pattern":
         return CaseError(where, f"{label}: {instance!r} does not have the expected form", expected=_describe(schema))
     if kind == "type":
-        return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe({"type": error.validator_value}))
+        return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe({"type": _list_value(error)}))
     if kind in ("minItems", "minProperties"):
         return CaseError(where, f"{label} must not be empty", expected=_describe(schema))
     if kind == "maxProperties":
@@ -182,7 +189,7 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "anyOf":
         return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe(schema))
     if kind in ("exclusiveMinimum", "minimum"):
-        return CaseError(where, f"{label}: {instance!r} is too small", expected=f"a number > {error.validator_value}")
+        return CaseError(where, f"{label}: {instance!r} is too small", expected=f"a number > {_list_value(error)}")
     return CaseError(where, f"{label}: {error.message}")
 
 
@@ -194,3 +201,8 @@ def _found(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     return f"{type(value).__name__} {value!r}"
+
+
+def _list_value(error: jsonschema.ValidationError) -> list[Any]:
+    value = error.validator_value
+    return list(value) if isinstance(value, (list, tuple)) else []

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from osmiumwire import core_pb2, updates_pb2
 
 from conformance.errors import CaseError, Location, did_you_mean
 from conformance.scenario.expressions import template_expressions
 from conformance.scenario.loader import YDict, YList
 from conformance.scenario.patterns import BARE_MATCHERS, COMPARISONS, OPERATORS
+from osmiumwire import core_pb2, updates_pb2
 
 CLIENT_MESSAGE = core_pb2.ClientMessage.DESCRIPTOR
 RPC_RESULT = core_pb2.RPCResult.DESCRIPTOR
@@ -26,6 +26,13 @@ UPDATE = updates_pb2.Update.DESCRIPTOR
 RPC_MEMBERS = {f.name: f for f in CLIENT_MESSAGE.oneofs_by_name["message"].fields}
 RESULT_MEMBERS = {f.name: f for f in RPC_RESULT.oneofs_by_name["result"].fields if f.name != "error"}
 UPDATE_MEMBERS = {f.name: f for f in UPDATE.oneofs_by_name["update"].fields}
+
+
+def message_of(field: FieldDescriptor) -> Descriptor:
+    """The message type of a message field (the stubs allow None; our callers only pass message fields)."""
+    message = field.message_type
+    assert message is not None, f"{field.full_name} is not a message field"
+    return message
 
 
 def is_expression(value: Any) -> bool:
@@ -66,7 +73,9 @@ def check_body(body: Any, message: Descriptor, at: Location) -> list[CaseError]:
             continue
         if descriptor.is_repeated and not is_expression(value):
             if not isinstance(value, list):
-                problems.append(CaseError(key_at, f"{message.name}.{key} is repeated: found {value!r}", expected="a list"))
+                problems.append(
+                    CaseError(key_at, f"{message.name}.{key} is repeated: found {value!r}", expected="a list")
+                )
                 continue
             for index, item in enumerate(value):
                 problems += _check_body_value(item, descriptor, where(value, index, key_at))
@@ -79,21 +88,26 @@ def _check_body_value(value: Any, descriptor: FieldDescriptor, at: Location) -> 
     if is_expression(value):
         return []
     if descriptor.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
-        return check_body(value, descriptor.message_type, at)
+        return check_body(value, message_of(descriptor), at)
     if descriptor.cpp_type == FieldDescriptor.CPPTYPE_ENUM:
         return _check_enum(value, descriptor, at)
     if isinstance(value, (Mapping, list)):
-        return [CaseError(at, f"{descriptor.name} is a scalar field: found a {type(value).__name__}", expected="a value")]
+        return [
+            CaseError(at, f"{descriptor.name} is a scalar field: found a {type(value).__name__}", expected="a value")
+        ]
     return []
 
 
 def _check_enum(value: Any, descriptor: FieldDescriptor, at: Location) -> list[CaseError]:
-    names = [v.name for v in descriptor.enum_type.values]
+    enum = descriptor.enum_type
+    if enum is None:
+        return []
+    names = [v.name for v in enum.values]
     if isinstance(value, str) and value not in names and not value.startswith("$"):
         return [
             CaseError(
                 at,
-                f"{value!r} is not a value of enum {descriptor.enum_type.name} ({descriptor.name})",
+                f"{value!r} is not a value of enum {enum.name} ({descriptor.name})",
                 expected="one of " + ", ".join(names),
                 suggestion=did_you_mean(value, names),
             )
@@ -139,17 +153,38 @@ def check_pattern(pattern: Any, position: Position, at: Location) -> list[CaseEr
     if isinstance(pattern, str) and pattern.startswith("$"):
         if pattern in BARE_MATCHERS:
             return []
-        return [CaseError(at, f"unknown matcher {pattern!r}", expected=", ".join(BARE_MATCHERS), suggestion=did_you_mean(pattern, BARE_MATCHERS))]
+        return [
+            CaseError(
+                at,
+                f"unknown matcher {pattern!r}",
+                expected=", ".join(BARE_MATCHERS),
+                suggestion=did_you_mean(pattern, BARE_MATCHERS),
+            )
+        ]
     if isinstance(pattern, list):
         if not position.repeated:
-            return [CaseError(at, f"a list where {_position_label(position)} is not repeated", expected="a single value or mapping")]
-        return [e for i, item in enumerate(pattern) for e in check_pattern(item, position.element(), where(pattern, i, at))]
+            return [
+                CaseError(
+                    at,
+                    f"a list where {_position_label(position)} is not repeated",
+                    expected="a single value or mapping",
+                )
+            ]
+        return [
+            e for i, item in enumerate(pattern) for e in check_pattern(item, position.element(), where(pattern, i, at))
+        ]
     if isinstance(pattern, Mapping):
         return _check_mapping(pattern, position, at)
     if position.field is not None and position.field.cpp_type == FieldDescriptor.CPPTYPE_ENUM and not position.repeated:
         return _check_enum(pattern, position.field, at)
     if position.message is not None and not position.repeated:
-        return [CaseError(at, f"{pattern!r} where {_position_label(position)} (a message) belongs", expected="a mapping of fields or a matcher")]
+        return [
+            CaseError(
+                at,
+                f"{pattern!r} where {_position_label(position)} (a message) belongs",
+                expected="a mapping of fields or a matcher",
+            )
+        ]
     return []
 
 
@@ -167,9 +202,19 @@ def _check_mapping(pattern: Mapping[str, Any], position: Position, at: Location)
         if not key.startswith("$"):
             continue
         if key in ("$save", "$count"):
-            problems.append(CaseError(key_at, f"{key} inside a pattern", expected=f"{key} next to the update member, at the level of the list item (- member: ...)"))
+            problems.append(
+                CaseError(
+                    key_at,
+                    f"{key} inside a pattern",
+                    expected=f"{key} next to the update member, at the level of the list item (- member: ...)",
+                )
+            )
         elif key not in known:
-            problems.append(CaseError(key_at, f"unknown matcher {key!r}", expected=", ".join(known), suggestion=did_you_mean(key, known)))
+            problems.append(
+                CaseError(
+                    key_at, f"unknown matcher {key!r}", expected=", ".join(known), suggestion=did_you_mean(key, known)
+                )
+            )
         elif key in ("$contains", "$unordered"):
             if not position.repeated:
                 problems.append(CaseError(key_at, f"{key} needs a repeated field, {_position_label(position)} is not"))
@@ -188,8 +233,12 @@ def _check_mapping(pattern: Mapping[str, Any], position: Position, at: Location)
                     problems += check_pattern(item, position, where(argument, i, key_at))
         elif key == "$sorted":
             problems += _check_sorted(argument, position, key_at)
-        elif key in COMPARISONS and not (is_expression(argument) or isinstance(argument, int)) or isinstance(argument, bool):
-            problems.append(CaseError(key_at, f"{key} compares numbers: found {argument!r}", expected="an integer or an expression"))
+        elif (key in COMPARISONS and not (is_expression(argument) or isinstance(argument, int))) or isinstance(
+            argument, bool
+        ):
+            problems.append(
+                CaseError(key_at, f"{key} compares numbers: found {argument!r}", expected="an integer or an expression")
+            )
     fields = [k for k in pattern if not k.startswith("$")]
     if not fields:
         return problems
@@ -213,7 +262,14 @@ def _check_sorted(argument: Any, position: Position, at: Location) -> list[CaseE
     problems: list[CaseError] = []
     extra = [k for k in spec if k not in ("by", "order")]
     if extra:
-        problems.append(CaseError(at, f"unknown key {extra[0]!r} in $sorted", expected="by, order", suggestion=did_you_mean(extra[0], ["by", "order"])))
+        problems.append(
+            CaseError(
+                at,
+                f"unknown key {extra[0]!r} in $sorted",
+                expected="by, order",
+                suggestion=did_you_mean(extra[0], ["by", "order"]),
+            )
+        )
     if spec.get("order", "asc") not in ("asc", "desc"):
         problems.append(CaseError(at, f"$sorted order {spec.get('order')!r}", expected="asc or desc"))
     by = spec.get("by")
@@ -233,7 +289,7 @@ def check_save_path(path: Any, at: Location) -> list[CaseError]:
     problems = check_member(parts[0], RESULT_MEMBERS, "RPCResult member", at)
     if problems:
         return problems
-    return check_field_path(parts[1:], RESULT_MEMBERS[parts[0]].message_type, at)
+    return check_field_path(parts[1:], message_of(RESULT_MEMBERS[parts[0]]), at)
 
 
 def check_field_path(parts: list[str], message: Descriptor | None, at: Location) -> list[CaseError]:

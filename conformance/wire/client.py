@@ -16,10 +16,10 @@ from typing import Any
 
 import aiohttp
 from google.protobuf.message import DecodeError, Message
-from osmiumwire import core_pb2, updates_pb2
 
 from conformance.errors import TargetUnreachable
 from conformance.wire.trace import FrameTrace
+from osmiumwire import core_pb2, updates_pb2
 
 MAX_FRAME = 64 * 1024 * 1024
 
@@ -85,7 +85,9 @@ class Connection:
         self._next_id += 1
         return request_id
 
-    async def send_request(self, member: str, body: Message | None, req_id: int | None = None) -> asyncio.Future[core_pb2.RPCResult]:
+    async def send_request(
+        self, member: str, body: Message | None, req_id: int | None = None
+    ) -> asyncio.Future[core_pb2.RPCResult]:
         """Send `ClientMessage{id, member: body}`; the future resolves with the RPCResult for that id."""
         message = core_pb2.ClientMessage(id=self.allocate_id() if req_id is None else req_id)
         getattr(message, member).CopyFrom(body if body is not None else getattr(message, member))
@@ -96,11 +98,15 @@ class Connection:
         await self.send_bytes(message.SerializeToString())
         return future
 
-    async def request(self, member: str, body: Message | None, timeout: float, req_id: int | None = None) -> core_pb2.RPCResult:
+    async def request(
+        self, member: str, body: Message | None, timeout: float, req_id: int | None = None
+    ) -> core_pb2.RPCResult:
         future = await self.send_request(member, body, req_id)
         return await self.await_result(future, f"the answer to {member}", timeout)
 
-    async def await_result(self, future: asyncio.Future[core_pb2.RPCResult], what: str, timeout: float) -> core_pb2.RPCResult:
+    async def await_result(
+        self, future: asyncio.Future[core_pb2.RPCResult], what: str, timeout: float
+    ) -> core_pb2.RPCResult:
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
@@ -112,7 +118,9 @@ class Connection:
             ids = ", ".join(str(r.req_id) for r in self.unsolicited[-5:])
             notes.append(f"results arrived for req_id(s) nobody asked for: {ids}")
         if self.closed:
-            notes.append(f"the socket was closed (code {self.closed.code}{', ' + self.closed.reason if self.closed.reason else ''})")
+            notes.append(
+                f"the socket was closed (code {self.closed.code})"
+            )
         if self.broken:
             notes.append(self.broken)
         return ("; " + "; ".join(notes)) if notes else ""
@@ -135,6 +143,7 @@ class Connection:
 
     async def wait_until(self, ready: Callable[[], bool], timeout: float) -> bool:
         """Wait until `ready()` holds (re-checked on every frame or socket event); False at the deadline."""
+
         async def until() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: ready() or self.closed is not None or self.broken is not None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
+
 from osmiumwire import core_pb2
 
 MAX_FRAME_TEXT = 600
@@ -45,11 +46,11 @@ def describe_server_message(message: core_pb2.ServerMessage) -> str:
         body = text_format.MessageToString(getattr(result, member), as_one_line=True)
         return _clip(f"result req_id={result.req_id} {member} {{{body}}}")
     if kind == "update":
-        member = message.update.WhichOneof("update")
-        if member is None:
+        update_member = message.update.WhichOneof("update")
+        if update_member is None:
             return "update (no member)"
-        body = text_format.MessageToString(getattr(message.update, member), as_one_line=True)
-        return _clip(f"update {member} {{{body}}}")
+        body = text_format.MessageToString(getattr(message.update, update_member), as_one_line=True)
+        return _clip(f"update {update_member} {{{body}}}")
     return f"server message id={message.id} with neither result nor update"
 
 
