@@ -53,15 +53,29 @@ def sign_up_through(url: str, password: str) -> core_pb2.RPCResult:
     return result
 
 
+def close_code_after_sending(url: str, frame: bytes) -> int | None:
+    async def body() -> int | None:
+        async with aiohttp.ClientSession() as session:
+            client = await connect(session, url)
+            await client.ws.send_bytes(frame)
+            closing = await client.closed()
+            return int(closing.data) if closing.type is aiohttp.WSMsgType.CLOSE else None
+
+    code: int | None = run(body)
+    return code
+
+
 def test_prints_the_url_first_serves_and_stops_cleanly_on_sigterm() -> None:
-    with running("--log-level", "WARNING") as (process, url):
+    with running("--max-frame-bytes", "512") as (process, url):
         assert url.startswith("ws://127.0.0.1:") and url.endswith("/")
         assert not url.endswith(":0/")
         result = sign_up_through(url, "pw-secret-1")
         assert result.WhichOneof("result") == "authorization"
+        assert close_code_after_sending(url, b"\x08\x01" + b"\xa2\x06\x00" * 200) == 1009
         code, stderr = stop(process)
     assert code == 0
     assert "Traceback" not in stderr
+    assert "auth_sign_up" not in stderr  # no per-frame log unless --log-frames
 
 
 def test_sigint_also_stops_cleanly_and_the_console_script_works() -> None:
