@@ -79,6 +79,8 @@ class RawSendStep(StepBase):
     expect_error: ExpectError | None
     expect_close: int | Literal["any"] | None
     expect_silence: bool
+    expect: Any = None  # a raw frame that is a readable request may expect a result, like `send`
+    save: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

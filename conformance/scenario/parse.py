@@ -250,20 +250,8 @@ class _Builder:
         if not problems and "with" in raw:
             problems += shape.check_body(raw["with"], shape.message_of(shape.RPC_MEMBERS[rpc]), raw.location("with"))
         expect = raw.get("expect")
-        if "expect" in raw and "expect_error" in raw:
-            problems.append(
-                CaseError(raw.location("expect_error"), "a step has either expect or expect_error, not both")
-            )
-        if isinstance(expect, Mapping):
-            member, pattern = next(iter(expect.items()))
-            member_at = shape.where(expect, member, raw.location("expect"))
-            member_problems = shape.check_member(member, shape.RESULT_MEMBERS, "RPCResult member", member_at)
-            problems += member_problems or shape.check_pattern(
-                pattern, shape.Position.of_message(shape.message_of(shape.RESULT_MEMBERS[member])), member_at
-            )
+        problems += self.answer_checks(raw)
         save = raw.get("save", {})
-        for name, path in save.items():
-            problems += shape.check_save_path(path, shape.where(save, name, raw.location("save")))
         self.errors += problems
         return model.SendStep(
             source,
@@ -278,19 +266,41 @@ class _Builder:
             raw.get("req_id"),
         )
 
+    def answer_checks(self, raw: YDict) -> list[CaseError]:
+        """`expect` (an RPCResult member and its pattern) and `save` paths, for send and send_raw."""
+        problems: list[CaseError] = []
+        expect = raw.get("expect")
+        if "expect" in raw and "expect_error" in raw:
+            problems.append(
+                CaseError(raw.location("expect_error"), "a step has either expect or expect_error, not both")
+            )
+        if isinstance(expect, Mapping):
+            member, pattern = next(iter(expect.items()))
+            member_at = shape.where(expect, member, raw.location("expect"))
+            member_problems = shape.check_member(member, shape.RESULT_MEMBERS, "RPCResult member", member_at)
+            problems += member_problems or shape.check_pattern(
+                pattern, shape.Position.of_message(shape.message_of(shape.RESULT_MEMBERS[member])), member_at
+            )
+        save = raw.get("save", {})
+        for name, path in save.items():
+            problems += shape.check_save_path(path, shape.where(save, name, raw.location("save")))
+        return problems
+
     def send_raw(
         self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
     ) -> model.Step | None:
         spec = raw["send_raw"]
         self.device(spec["as"], spec.location("as"))
-        checks = [k for k in ("expect_error", "expect_close", "expect_silence") if k in raw]
+        checks = [k for k in ("expect", "expect_error", "expect_close", "expect_silence") if k in raw]
         if len(checks) > 1:
             self.errors.append(
                 CaseError(
                     raw.location(checks[1]),
-                    f"send_raw takes one of expect_error, expect_close, expect_silence (found {', '.join(checks)})",
+                    f"send_raw takes one of expect, expect_error, expect_close, expect_silence"
+                    f" (found {', '.join(checks)})",
                 )
             )
+        self.errors += self.answer_checks(raw)
         close: int | Literal["any"] | None = None
         if "expect_close" in raw:
             code = raw["expect_close"].get("code")
@@ -315,6 +325,8 @@ class _Builder:
             self.expect_error(raw.get("expect_error")),
             close,
             bool(raw.get("expect_silence", False)),
+            raw.get("expect"),
+            dict(raw.get("save", {})),
         )
 
     def update_patterns(self, raw_list: YList, at: Location, allow_names: bool) -> tuple[model.UpdatePattern, ...]:
