@@ -226,7 +226,9 @@ class GatePlugin:
         )
         code = decide(inputs)
         self.report = self._build_report(code, problems)
-        self._write_reports(self.report)
+        if not self._write_reports(self.report) and code != ExitCode.TARGET_UNREACHABLE:
+            code = ExitCode.USAGE_ERROR
+            self.report = self._build_report(code, problems)
         session.exitstatus = code
 
     def _active(self) -> bool:
@@ -275,9 +277,11 @@ class GatePlugin:
         url = self.config.getoption(TARGET_URL_OPTION, default=None)
         if not url and self.expectations is not None:
             url = self.expectations.url
-        return str(url) if url else "bundled reference server"
+        return str(url) if url and url != "embedded" else "bundled reference server"
 
-    def _write_reports(self, report: RunReport) -> None:
+    def _write_reports(self, report: RunReport) -> bool:
+        """Write the requested report files; False (and a usage error) if one cannot be written."""
+        written = True
         for option, writer in (("report_json", write_json), ("report_html", write_html)):
             path = self.config.getoption(option, default=None)
             if path:
@@ -285,6 +289,8 @@ class GatePlugin:
                     writer(report, Path(str(path)))
                 except OSError as exc:
                     self.usage_errors.append(f"cannot write {path}: {exc.strerror}")
+                    written = False
+        return written
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is None:
