@@ -181,7 +181,7 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "pattern":
         return CaseError(where, f"{label}: {instance!r} does not have the expected form", expected=_describe(schema))
     if kind == "type":
-        return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe({"type": _list_value(error)}))
+        return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe({"type": str(error.validator_value)}))
     if kind in ("minItems", "minProperties"):
         return CaseError(where, f"{label} must not be empty", expected=_describe(schema))
     if kind == "maxProperties":
@@ -189,7 +189,7 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "anyOf":
         return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe(schema))
     if kind in ("exclusiveMinimum", "minimum"):
-        return CaseError(where, f"{label}: {instance!r} is too small", expected=f"a number > {_list_value(error)}")
+        return CaseError(where, f"{label}: {instance!r} is too small", expected=f"a number > {error.validator_value}")
     return CaseError(where, f"{label}: {error.message}")
 
 
