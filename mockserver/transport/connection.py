@@ -8,7 +8,6 @@ closed with 1008, so a slow consumer can never hold up the sockets of other user
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -72,7 +71,8 @@ class Connection:
     log_frames: bool = False
     state: ProtocolState = field(default_factory=ProtocolState)
     close_record: CloseRecord | None = None
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)  # the socket is closed (or aborted)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)  # ... and forgotten by the registry
     _next_server_id: int = 1
     _queue: asyncio.Queue[bytes] = field(init=False)
     _writer: asyncio.Task[None] | None = None
@@ -193,8 +193,9 @@ class Connection:
             self.close_record = CloseRecord(self.conn_id, code, "closed by peer")
         if self._writer is not None:
             self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            await asyncio.wait([self._writer])  # never raises: the writer's own outcome is inspected below
+            if not self._writer.cancelled() and self._writer.exception() is not None:
+                log.error("conn %d: writer failed", self.conn_id, exc_info=self._writer.exception())
         if self._closer is not None and self._closer is not asyncio.current_task():
             await self._closer
         self.closed.set()

@@ -55,6 +55,7 @@ class WebSocketEndpoint:
         finally:
             await connection.finish()
             self._registry.remove(connection)
+            connection.finished.set()
             log.debug("conn %d: closed (%s)", connection.conn_id, connection.close_record)
         return ws
 

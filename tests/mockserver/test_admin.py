@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -203,8 +204,10 @@ def test_connections_lists_open_sockets_and_recent_closes(served: tuple[Embedded
             await client.authorize(5)
             listing = await (await session.get(f"{server.admin_url}/connections")).json()
             assert listing["open"] == [{"conn": 1, "initialized": True, "no_subscribe": False, "user_id": "5"}]
+            (connection,) = await asyncio.to_thread(server.call, server.server.registry.all)
             await client.ws.send_str("text")
             await client.closed()
+            await asyncio.to_thread(server.call, connection.finished.wait)
 
     run(body)
     closed = http(server, "GET", "connections")[1]["closed"]

@@ -31,7 +31,7 @@ def connection_of(server: EmbeddedServer, user_id: int) -> Connection:
 
 
 async def wait_closed(server: EmbeddedServer, connection: Connection) -> None:
-    await asyncio.to_thread(server.call, connection.closed.wait)
+    await asyncio.to_thread(server.call, connection.finished.wait)
 
 
 async def stalled_reader(session: aiohttp.ClientSession, url: str) -> WireClient:

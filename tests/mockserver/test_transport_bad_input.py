@@ -248,3 +248,15 @@ def test_req_id_is_echoed_verbatim_including_0_and_max(served: tuple[EmbeddedSer
                 await client.call(request(req_id, "chats_get_chats"))
 
     run(body)
+
+
+def test_plain_http_on_the_websocket_path_is_426(served: tuple[EmbeddedServer, FakeService]) -> None:
+    server, _ = served
+
+    async def body() -> None:
+        url = server.url.replace("ws://", "http://")
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            assert response.status == 426
+            assert "WebSocket" in await response.text()
+
+    run(body)

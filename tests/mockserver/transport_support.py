@@ -147,6 +147,8 @@ class WireClient:
         """Read until the server's close arrives; returns the close message."""
         while True:
             frame = await self.ws.receive(timeout=SAFETY_TIMEOUT_S)
+            if frame.type is aiohttp.WSMsgType.CLOSE:
+                await self.ws.close()  # complete the closing handshake, as a well-behaved client does
             if frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                 return frame
 
