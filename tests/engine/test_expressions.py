@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from osmiumwire import types_pb2
 
 from conformance.scenario.expressions import (
     ExpressionError,
@@ -14,6 +13,7 @@ from conformance.scenario.expressions import (
     names_in_value,
     render,
 )
+from osmiumwire import types_pb2
 
 SCOPE: dict[str, Any] = {
     "now_ms": 1_000,
@@ -56,7 +56,10 @@ def test_whole_expression_keeps_the_message() -> None:
 
 
 def test_renders_inside_structures() -> None:
-    assert render({"users": [{"user_id": "${team.id}"}], "n": "x${i}"}, lookup) == {"users": [{"user_id": 42}], "n": "x3"}
+    assert render({"users": [{"user_id": "${team.id}"}], "n": "x${i}"}, lookup) == {
+        "users": [{"user_id": 42}],
+        "n": "x3",
+    }
 
 
 @pytest.mark.parametrize(

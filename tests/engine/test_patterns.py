@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from osmiumwire import chats_pb2, refs_pb2, types_pb2, updates_pb2
 
 from conformance.scenario.patterns import assign, match, message_slot
+from osmiumwire import chats_pb2, refs_pb2, types_pb2, updates_pb2
 
 GROUP = types_pb2.Group(id=42, name="team", owner=True, participant_ids=[7, 8, 9])
 CONVERSATIONS = chats_pb2.Chats(
     chats=[
-        types_pb2.Conversation(chat_ref=refs_pb2.ChatRef(group=refs_pb2.GroupRef(group_id=3)), last_message_id=30, unread_count=2),
+        types_pb2.Conversation(
+            chat_ref=refs_pb2.ChatRef(group=refs_pb2.GroupRef(group_id=3)), last_message_id=30, unread_count=2
+        ),
         types_pb2.Conversation(chat_ref=refs_pb2.ChatRef(self=refs_pb2.RefSelf()), last_message_id=20),
-        types_pb2.Conversation(chat_ref=refs_pb2.ChatRef(user=refs_pb2.UserRef(user_id=5)), last_message_id=10, notif_prefs=types_pb2.NONE),
+        types_pb2.Conversation(
+            chat_ref=refs_pb2.ChatRef(user=refs_pb2.UserRef(user_id=5)), last_message_id=10, notif_prefs=types_pb2.NONE
+        ),
     ]
 )
 TYPING = updates_pb2.UpdateChatTyping(user_id=7, typing=True, action=chats_pb2.UPLOAD_IMAGE)
@@ -29,7 +33,12 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("scalar", GROUP, {"name": "team"}, {"name": "other"}),
     ("bool", GROUP, {"owner": True}, {"owner": False}),
     ("id as decimal string", GROUP, {"id": "42"}, {"id": "43"}),
-    ("unset scalar equals default", CONVERSATIONS, {"chats": {"$contains": [{"unread_count": 0}]}}, {"chats": {"$contains": [{"unread_count": 9}]}}),
+    (
+        "unset scalar equals default",
+        CONVERSATIONS,
+        {"chats": {"$contains": [{"unread_count": 0}]}},
+        {"chats": {"$contains": [{"unread_count": 9}]}},
+    ),
     ("list in order", GROUP, {"participant_ids": [7, 8, 9]}, {"participant_ids": [9, 8, 7]}),
     ("$any", GROUP, {"photo": "$any"}, {"photo": {"$not": "$any"}}),
     ("$absent presence field", GROUP, {"photo": "$absent"}, {"name": "$absent"}),
@@ -41,17 +50,42 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("$le", GROUP, {"id": {"$le": 42}}, {"id": {"$le": 41}}),
     ("$len repeated", GROUP, {"participant_ids": {"$len": 3}}, {"participant_ids": {"$len": 2}}),
     ("$len string", GROUP, {"name": {"$len": 4}}, {"name": {"$len": 5}}),
-    ("$len with a comparison", GROUP, {"participant_ids": {"$len": {"$gt": 2}}}, {"participant_ids": {"$len": {"$gt": 3}}}),
+    (
+        "$len with a comparison",
+        GROUP,
+        {"participant_ids": {"$len": {"$gt": 2}}},
+        {"participant_ids": {"$len": {"$gt": 3}}},
+    ),
     ("$contains", GROUP, {"participant_ids": {"$contains": [9, 7]}}, {"participant_ids": {"$contains": [7, 10]}}),
-    ("$contains distinct items", GROUP, {"participant_ids": {"$contains": [7]}}, {"participant_ids": {"$contains": [7, 7]}}),
+    (
+        "$contains distinct items",
+        GROUP,
+        {"participant_ids": {"$contains": [7]}},
+        {"participant_ids": {"$contains": [7, 7]}},
+    ),
     ("$unordered", GROUP, {"participant_ids": {"$unordered": [9, 7, 8]}}, {"participant_ids": {"$unordered": [9, 7]}}),
-    ("$sorted desc by field", CONVERSATIONS, {"chats": {"$sorted": {"by": "last_message_id", "order": "desc"}}}, {"chats": {"$sorted": {"by": "last_message_id", "order": "asc"}}}),
-    ("$sorted scalars", GROUP, {"participant_ids": {"$sorted": {"order": "asc"}}}, {"participant_ids": {"$sorted": {"order": "desc"}}}),
+    (
+        "$sorted desc by field",
+        CONVERSATIONS,
+        {"chats": {"$sorted": {"by": "last_message_id", "order": "desc"}}},
+        {"chats": {"$sorted": {"by": "last_message_id", "order": "asc"}}},
+    ),
+    (
+        "$sorted scalars",
+        GROUP,
+        {"participant_ids": {"$sorted": {"order": "asc"}}},
+        {"participant_ids": {"$sorted": {"order": "desc"}}},
+    ),
     ("$one_of", GROUP, {"name": {"$one_of": ["x", "team"]}}, {"name": {"$one_of": ["x", "y"]}}),
     ("$not", GROUP, {"name": {"$not": "x"}}, {"name": {"$not": "team"}}),
     ("enum by name", TYPING, {"action": "UPLOAD_IMAGE"}, {"action": "TYPING"}),
     ("enum by number", TYPING, {"action": 1}, {"action": 2}),
-    ("nested oneof member", CONVERSATIONS, {"chats": {"$contains": [{"chat_ref": {"self": {}}}]}}, {"chats": [{"chat_ref": {"self": {}}}, {}, {}]}),
+    (
+        "nested oneof member",
+        CONVERSATIONS,
+        {"chats": {"$contains": [{"chat_ref": {"self": {}}}]}},
+        {"chats": [{"chat_ref": {"self": {}}}, {}, {}]},
+    ),
     ("several $ keys all hold", GROUP, {"id": {"$gt": 1, "$lt": 100}}, {"id": {"$gt": 1, "$lt": 10}}),
 ]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
 from google.protobuf.message import DecodeError
+
 from osmiumwire import auth_pb2, chats_pb2, core_pb2, types_pb2, updates_pb2
 
 
@@ -128,7 +129,9 @@ class ToyServer:
             if not socket.closed:
                 await socket.send_bytes(core_pb2.ServerMessage(update=update).SerializeToString())
 
-    async def handle(self, ws: web.WebSocketResponse, state: dict[str, User], message: core_pb2.ClientMessage, member: str) -> bool:
+    async def handle(
+        self, ws: web.WebSocketResponse, state: dict[str, User], message: core_pb2.ClientMessage, member: str
+    ) -> bool:
         bad = self.misbehaviour
         if member in bad.silent_on:
             return True
@@ -156,10 +159,14 @@ class ToyServer:
             members = [owner.id] + [u.user_id for u in message.chats_create_chat.users]
             group_id = next(self.ids)
             self.groups[group_id] = members
-            result.group.CopyFrom(types_pb2.Group(id=group_id, name=message.chats_create_chat.name, owner=True, participant_ids=members))
+            result.group.CopyFrom(
+                types_pb2.Group(id=group_id, name=message.chats_create_chat.name, owner=True, participant_ids=members)
+            )
             for user_id in members:
                 viewer_owner = user_id == owner.id or bad.owner_flag_wrong
-                group = types_pb2.Group(id=group_id, name=message.chats_create_chat.name, owner=viewer_owner, participant_ids=members)
+                group = types_pb2.Group(
+                    id=group_id, name=message.chats_create_chat.name, owner=viewer_owner, participant_ids=members
+                )
                 after.append((self.by_id[user_id], updates_pb2.Update(group=updates_pb2.UpdateGroup(group=group))))
                 if bad.stray_typing_on_create and user_id != owner.id:
                     typing = updates_pb2.UpdateChatTyping(user_id=owner.id, typing=True)
@@ -171,7 +178,9 @@ class ToyServer:
             ref = message.chats_set_typing.chat_ref
             for user_id in self.groups.get(ref.group.group_id, []):
                 if user_id != state["user"].id:
-                    typing = updates_pb2.UpdateChatTyping(chat_ref=ref, user_id=state["user"].id, typing=message.chats_set_typing.typing)
+                    typing = updates_pb2.UpdateChatTyping(
+                        chat_ref=ref, user_id=state["user"].id, typing=message.chats_set_typing.typing
+                    )
                     after.append((self.by_id[user_id], updates_pb2.Update(chat_typing=typing)))
         elif member == "auth_lookup_invite":
             result.error.error_code = bad.error_code
@@ -186,7 +195,9 @@ class ToyServer:
         state["user"] = user
         user.sockets.append(ws)
         result.authorization.CopyFrom(
-            auth_pb2.Authorization(token=user.token, user=types_pb2.User(id=user.id, name=user.name), session_id=next(self.ids))
+            auth_pb2.Authorization(
+                token=user.token, user=types_pb2.User(id=user.id, name=user.name), session_id=next(self.ids)
+            )
         )
 
 

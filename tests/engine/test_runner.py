@@ -1,0 +1,235 @@
+"""The runner against a toy server: passing flows, and every way a target can misbehave.
+
+Misbehaving targets are given a short step timeout; the tests check that the scenario ended with a clear
+failure (never how long it took).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.grading import grade
+from conformance.outcome import Level, Outcome
+from tests.engine.runner_harness import run_yaml, scenario
+from tests.engine.toy_server import Misbehaviour
+
+CREATE = """\
+      - send: chats_create_chat
+        as: alice
+        with: {name: "team ${unique}", users: [{user_id: "${bob.id}"}]}
+        expect: {group: {owner: true, participant_ids: ["${alice.id}", "${bob.id}"]}}
+        save: {team: group}
+"""
+RECEIVE = """\
+      - receive:
+          on: [bob@phone, bob@web]
+          updates:
+            - group: {group: {id: "${team.id}", owner: false}}
+              $save: seen
+"""
+
+
+def test_conforming_target_passes(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE + RECEIVE))
+    assert outcome.report.failures == [] and outcome.report.error is None
+    runner = outcome.runner
+    assert runner.values["team"].owner is True
+    assert runner.values["seen"].group.id == runner.values["team"].id
+    assert runner.actors["bob"].id != 0 and runner.actors["bob"].token
+    assert "bob@web" in outcome.report.trace and "auth_authorize" in outcome.report.trace
+
+
+def test_wrong_field_fails_with_yaml_expected_got_and_frames(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE + RECEIVE), Misbehaviour(owner_flag_wrong=True))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.MUST
+    assert "receive on bob@phone, bob@web" in failure.step and "case.yaml:" in failure.step
+    assert "MISSING" in failure.message and "group.owner: expected false, got true" in failure.message
+    assert "- receive:" in failure.message  # the step's YAML source
+    assert "chats_create_chat" in outcome.report.trace
+
+
+def test_target_that_never_answers_fails_the_step(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), Misbehaviour(silent_on={"chats_create_chat"}), step_timeout=0.3)
+    [failure] = outcome.report.failures
+    assert "no answer for chats_create_chat within 0.3s" in failure.message
+
+
+def test_target_that_closes_mid_scenario(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), Misbehaviour(close_on={"chats_create_chat"}))
+    [failure] = outcome.report.failures
+    assert "socket was closed (code 1011)" in failure.message
+
+
+def test_target_that_sends_garbage(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), Misbehaviour(garbage_on={"chats_create_chat"}))
+    [failure] = outcome.report.failures
+    assert "undecodable frame of 3 bytes: ff ff ff" in failure.message
+
+
+def test_target_that_answers_with_the_wrong_req_id(tmp_path: Path) -> None:
+    outcome = run_yaml(
+        tmp_path, scenario(CREATE), Misbehaviour(wrong_req_id_on={"chats_create_chat"}), step_timeout=0.3
+    )
+    [failure] = outcome.report.failures
+    assert "req_id(s) nobody asked for: 1003" in failure.message
+
+
+def test_setup_failure_is_a_must_failure(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), Misbehaviour(silent_on={"auth_sign_up"}), step_timeout=0.3)
+    [failure] = outcome.report.failures
+    assert failure.step.startswith("setup of actor alice") and failure.level is Level.MUST
+
+
+def test_unreachable_target(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), url="ws://127.0.0.1:9/ws", control_api=False)
+    assert outcome.report.unreachable and "cannot connect" in outcome.report.unreachable
+
+
+NONE_TYPING = """\
+      - expect_none: {on: [bob@phone, bob@web], updates: [chat_typing]}
+"""
+
+
+def test_expect_none_passes_when_nothing_matching_arrives(tmp_path: Path) -> None:
+    # bob's inbox holds UpdateGroup (not consumed): only chat_typing is forbidden
+    outcome = run_yaml(tmp_path, scenario(CREATE + NONE_TYPING))
+    assert outcome.report.failures == []
+    assert "chats_get_chats {limit: 1}" in outcome.report.trace  # the barrier
+
+
+def test_expect_none_catches_an_update_that_arrived_before_the_barrier(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE + NONE_TYPING), Misbehaviour(stray_typing_on_create=True))
+    [failure] = outcome.report.failures
+    assert "checked after a round-trip barrier" in failure.message and "chat_typing" in failure.message
+
+
+def test_expect_none_without_updates_means_no_update_at_all(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE + "      - expect_none: {on: bob@web}\n"))
+    [failure] = outcome.report.failures
+    assert "no update at all" in failure.message and "group" in failure.message
+
+
+def test_receive_only_rejects_extra_updates(tmp_path: Path) -> None:
+    steps = CREATE + RECEIVE.replace("              $save: seen\n", "          only: true\n")
+    assert run_yaml(tmp_path, scenario(steps)).report.failures == []
+    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(stray_typing_on_create=True))
+    [failure] = outcome.report.failures
+    assert "only: no other update may arrive" in failure.message
+
+
+def test_typing_updates_with_count(tmp_path: Path) -> None:
+    steps = (
+        CREATE
+        + """\
+      - repeat:
+          times: 3
+          index: i
+          steps:
+            - send: chats_set_typing
+              as: alice
+              with: {chat_ref: {group: {group_id: "${team.id}"}}, typing: true}
+              expect: empty
+      - receive:
+          on: bob@web
+          updates:
+            - chat_typing: {user_id: "${alice.id}", typing: true}
+              $count: 3
+      - expect_none: {on: bob@web, updates: [chat_typing]}
+"""
+    )
+    assert run_yaml(tmp_path, scenario(steps)).report.failures == []
+
+
+def test_error_code_is_graded_at_reference_level(tmp_path: Path) -> None:
+    steps = """\
+      - send: auth_lookup_invite
+        as: alice
+        with: {code: "nope"}
+        expect_error: {code: 404}
+      - send: chats_get_chats
+        as: alice
+        expect: {chats: {}}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(error_code=410))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.REFERENCE and "expected: error code 404" in failure.message
+    assert "chats_get_chats" in outcome.report.trace  # a REFERENCE point does not stop a MUST scenario
+    assert grade(outcome.report.failures, strict=False) is Outcome.NON_STRICT
+    assert grade(outcome.report.failures, strict=True) is Outcome.FAIL
+
+
+def test_clock_control_moves_the_targets_clock(tmp_path: Path) -> None:
+    steps = """\
+      - set: {t0: "${now_ms}"}
+      - clock: {advance_ms: 60_000}
+      - set: {t1: "${now_ms}"}
+      - clock: {set_ms: "${t0 + 5}"}
+      - set: {t2: "${now_ms}"}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps))
+    values = outcome.runner.values
+    assert outcome.report.failures == [] and values["t0"] == 1_700_000_000_000
+    assert values["t1"] == values["t0"] + 60_000 and values["t2"] == values["t0"] + 5
+    assert outcome.server.now_ms == values["t0"] + 5
+
+
+def test_real_time_target_waits_briefly_and_refuses_long_waits(tmp_path: Path) -> None:
+    short = run_yaml(tmp_path, scenario("      - clock: {advance_ms: 1}\n"), control_api=False, time_mode="real",
+                     capabilities=frozenset({"sign-up"}))  # fmt: skip
+    assert short.report.failures == [] and short.report.unsupported is None
+    long = run_yaml(tmp_path, scenario("      - clock: {advance_ms: 20_000}\n"), control_api=False, time_mode="real",
+                    capabilities=frozenset({"sign-up"}))  # fmt: skip
+    assert long.report.unsupported and "beyond 10000 ms" in long.report.unsupported
+
+
+def test_no_clock_at_all_is_unsupported(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario("      - clock: {set_ms: 5}\n"), control_api=False, time_mode="unsupported",
+                       capabilities=frozenset({"sign-up"}))  # fmt: skip
+    assert outcome.report.unsupported and "no clock-control" in outcome.report.unsupported
+
+
+def test_raw_frames(tmp_path: Path) -> None:
+    steps = """\
+      - send_raw: {as: alice, hex: "0a ff ff"}
+        expect_error: {code: 400}
+      - send_raw: {as: alice, hex: "0801"}
+        expect_silence: true
+      - send_raw: {as: alice, hex: "08 09 5a 02 08 01"}
+        expect: {chats: {chats: {$len: 0}}}
+      - send_raw: {as: alice, text: "hello"}
+        expect_close: {code: 1003}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps))
+    assert outcome.report.failures == []
+    assert "text frame 'hello'" in outcome.report.trace
+
+
+def test_username_actors_are_seeded_and_authorize_every_device(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario("      - set: {x: 1}\n", actors="carol: {username: true, devices: [a, b]}"))
+    assert outcome.report.failures == []
+    carol = outcome.runner.actors["carol"]
+    assert carol.username.startswith("carol_") and carol.id > 0
+    assert all(c.authenticated for c in carol.connections.values())
+
+
+def test_include_concurrently_and_unknown_names(tmp_path: Path) -> None:
+    steps = """\
+      - include: group-of-three
+        with: {owner: alice, members: [bob, carol], save_as: trio}
+      - concurrently:
+          - send: chats_get_chats
+            as: bob
+          - send: chats_get_chats
+            as: carol
+      - receive: {on: carol, updates: [{group: {group: {id: "${trio.id}", participant_ids: {$len: 3}}}}]}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps, actors="alice: {}\n      bob: {}\n      carol: {}"))
+    assert outcome.report.failures == [] and outcome.report.error is None
+    assert "owner" not in outcome.runner.values  # fixture parameters do not leak
+    broken = run_yaml(tmp_path, scenario('      - set: {x: "${tema.id}"}\n', actors="team: {}"))
+    assert (
+        broken.report.error
+        and "unknown name 'tema'" in broken.report.error
+        and "did you mean 'team'" in broken.report.error
+    )
