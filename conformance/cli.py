@@ -27,7 +27,6 @@ from conformance.gate import ExitCode, GatePlugin
 from conformance.scenario.loader import YDict, YList, load_yaml_file, source_lines
 from conformance.scenario.model import Scenario
 from conformance.scenario.parse import FixtureLibrary, load_case_file
-from conformance.target import load_profile
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 SKIPPED_FOLDERS = ("fixtures", "requirements")  # not scenario files (same rule as the pytest collection)
@@ -242,18 +241,29 @@ def command_explain(options: argparse.Namespace) -> int:
     for number, line in source_lines(scenario.source.path, scenario.source.line, scenario.source.end_line):
         print(f"{number:>5}  {line}")
     print()
-    entries = []
-    for path in target_files(cases_dir, [options.target_file] if options.target_file else []):
-        try:
-            profile = load_profile(path, _display(path))
-        except (CaseError, CaseErrors):
-            continue
-        entries += [f"{entry.source or profile.path}: {entry.reason}" + (f" ({entry.link})" if entry.link else "")
-                    for entry in profile.expected_failures if entry.id == scenario.id]
+    entries = [line for path in target_files(cases_dir, [options.target_file] if options.target_file else [])
+               for line in expectation_lines(path, scenario.id)]
     print("expected failures: " + ("none" if not entries else ""))
     for entry_line in entries:
         print(f"  {entry_line}")
     return 0
+
+
+def expectation_lines(path: Path, case_id: str) -> list[str]:
+    """`file:line: reason (link)` for each expected_failures entry of a profile naming `case_id`."""
+    try:
+        document = load_yaml_file(path, _display(path))
+    except CaseError:
+        return []  # `lint` reports it
+    entries = document.get("expected_failures") if isinstance(document, YDict) else None
+    if not isinstance(entries, YList):
+        return []
+    lines = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, YDict) and entry.get("id") == case_id:
+            link = f" ({entry['link']})" if entry.get("link") else ""
+            lines.append(f"{entries.location(index)}: {entry.get('reason', '')}{link}")
+    return lines
 
 
 # -- lint ----------------------------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ def _location_of(document: Any, path: Sequence[Any], file: str) -> Location:
 
 
 def lint_target(path: Path, known_ids: dict[str, Scenario]) -> list[str]:
-    """Schema errors (file:line), then the core loader's checks, then expected failures naming no case."""
+    """Schema errors (file:line), then expected failures naming no case (with a "did you mean")."""
     shown = _display(path)
     try:
         document = load_yaml_file(path, shown)
@@ -293,14 +303,11 @@ def lint_target(path: Path, known_ids: dict[str, Scenario]) -> list[str]:
         errors.append(f"{where}: {key}: {error.message}")
     if errors:
         return errors
-    try:
-        profile = load_profile(path, shown)
-    except (CaseError, CaseErrors) as exc:
-        return [str(exc)]
-    for entry in profile.expected_failures:
-        if entry.id not in known_ids:
-            hint = did_you_mean(entry.id, known_ids)
-            errors.append(f"{entry.source}: expected failure {entry.id!r} matches no case id"
+    entries = document.get("expected_failures") or YList()
+    for index, entry in enumerate(entries):
+        if entry["id"] not in known_ids:
+            hint = did_you_mean(entry["id"], known_ids)
+            errors.append(f"{entries.location(index)}: expected failure {entry['id']!r} matches no case id"
                           + (f"; did you mean {hint!r}?" if hint else ""))
     return errors
 
