@@ -16,7 +16,8 @@ from aiohttp import web
 from mockserver.domain.contract import Binding, Caller
 from mockserver.frametext import Direction, to_text
 from mockserver.journal import FrameJournal
-from osmiumwire import core_pb2, updates_pb2
+from mockserver.transport.encoding import result_frame, rpc_result, update_frame
+from osmiumwire import core_pb2
 
 log = logging.getLogger("mockserver.transport")
 frame_log = logging.getLogger("mockserver.frames")
@@ -94,15 +95,14 @@ class Connection:
         """Frames waiting for the writer (a client that stopped reading has a full queue)."""
         return self._queue.qsize()
 
-    def send_result(self, result: core_pb2.RPCResult) -> None:
-        message = core_pb2.ServerMessage(id=self._take_server_id())
-        message.result.CopyFrom(result)
-        self._enqueue(message)
+    def send_result(self, req_id: int, result: core_pb2.RPCResult) -> None:
+        """Send `result` (whose own req_id is left unset) as the answer to request `req_id`."""
+        payload = rpc_result(req_id, result.SerializeToString())
+        self._enqueue(result_frame(self._take_server_id(), payload))
 
-    def send_update(self, update: updates_pb2.Update) -> None:
-        message = core_pb2.ServerMessage(id=self._take_server_id())
-        message.update.CopyFrom(update)
-        self._enqueue(message)
+    def send_update(self, update: bytes) -> None:
+        """Send one serialized `Update` (serialized once by the caller, however many sockets get it)."""
+        self._enqueue(update_frame(self._take_server_id(), update))
 
     def record_incoming(self, data: bytes) -> None:
         self.journal.record(self.conn_id, Direction.IN, data)
@@ -114,10 +114,9 @@ class Connection:
         self._next_server_id = (server_id + 1) % _UINT32_MODULO or 1
         return server_id
 
-    def _enqueue(self, message: core_pb2.ServerMessage) -> None:
+    def _enqueue(self, data: bytes) -> None:
         if self.close_record is not None:
             return
-        data = message.SerializeToString()
         try:
             self._queue.put_nowait(data)
         except asyncio.QueueFull:

@@ -25,8 +25,8 @@ INTERNAL = 500
 NOT_IMPLEMENTED = 501
 
 
-def error_result(req_id: int, code: int, message: str) -> core_pb2.RPCResult:
-    result = core_pb2.RPCResult(req_id=req_id)
+def error_result(code: int, message: str) -> core_pb2.RPCResult:
+    result = core_pb2.RPCResult()
     result.error.error_code = code
     result.error.error_message = message
     return result
@@ -46,19 +46,19 @@ class Dispatcher:
             return
         if isinstance(frame, Malformed):
             log.info("conn %d: malformed frame (%s)", connection.conn_id, frame.reason)
-            connection.send_result(error_result(frame.req_id, BAD_REQUEST, "malformed frame"))
+            connection.send_result(frame.req_id, error_result(BAD_REQUEST, "malformed frame"))
             return
         if isinstance(frame, OutOfScope):
-            connection.send_result(self._out_of_scope(connection, frame.req_id))
+            connection.send_result(frame.req_id, self._out_of_scope(connection))
             return
         await self._on_request(connection, frame)
 
-    def _out_of_scope(self, connection: Connection, req_id: int) -> core_pb2.RPCResult:
+    def _out_of_scope(self, connection: Connection) -> core_pb2.RPCResult:
         if not connection.state.initialized:
-            return error_result(req_id, BAD_REQUEST, "not initialized")
+            return error_result(BAD_REQUEST, "not initialized")
         if connection.state.binding is None:
-            return error_result(req_id, UNAUTHORIZED, "not authorized")
-        return error_result(req_id, NOT_IMPLEMENTED, "not implemented: RPC outside the chats scope")
+            return error_result(UNAUTHORIZED, "not authorized")
+        return error_result(NOT_IMPLEMENTED, "not implemented: RPC outside the chats scope")
 
     async def _on_request(self, connection: Connection, request: Request) -> None:
         fault = self._faults.take(request.member)
@@ -72,10 +72,10 @@ class Dispatcher:
             if connection.close_record is not None:
                 return
         if request.member == "core_initialize":
-            connection.send_result(self._initialize(connection, request))
+            connection.send_result(request.req_id, self._initialize(connection, request))
             return
         if not connection.state.initialized:
-            connection.send_result(error_result(request.req_id, BAD_REQUEST, "not initialized"))
+            connection.send_result(request.req_id, error_result(BAD_REQUEST, "not initialized"))
             return
         outcome = self._call_domain(connection, request)
         if outcome is None:
@@ -87,10 +87,10 @@ class Dispatcher:
 
     def _initialize(self, connection: Connection, request: Request) -> core_pb2.RPCResult:
         if connection.state.initialized:
-            return error_result(request.req_id, BAD_REQUEST, "already initialized")
+            return error_result(BAD_REQUEST, "already initialized")
         connection.state.initialized = True
         connection.state.no_subscribe = request.message.core_initialize.no_subscribe
-        result = core_pb2.RPCResult(req_id=request.req_id)
+        result = core_pb2.RPCResult()
         result.initialized.entrypoints.SetInParent()  # REF §3: an empty entrypoint list, no vapid key
         return result
 
@@ -99,14 +99,16 @@ class Dispatcher:
         try:
             outcome = self.service.handle(connection.state.caller, request.message)
         except DomainError as error:
-            connection.send_result(error_result(request.req_id, error.code, error.message))
+            connection.send_result(request.req_id, error_result(error.code, error.message))
             return None
         except Exception:
             log.exception("conn %d: domain failed on %s (req %d)", connection.conn_id, request.member, request.req_id)
-            connection.send_result(error_result(request.req_id, INTERNAL, "internal error"))
+            connection.send_result(request.req_id, error_result(INTERNAL, "internal error"))
             return None
-        result = core_pb2.RPCResult()
-        result.CopyFrom(outcome.result)
-        result.req_id = request.req_id
-        connection.send_result(result)
+        result = outcome.result
+        if result.req_id:  # the contract says the domain leaves it unset; never send it twice
+            result = core_pb2.RPCResult()
+            result.CopyFrom(outcome.result)
+            result.ClearField("req_id")
+        connection.send_result(request.req_id, result)
         return outcome

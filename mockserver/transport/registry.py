@@ -39,9 +39,13 @@ class ConnectionRegistry:
 
     def deliver(self, delivery: Delivery) -> None:
         """Push one update to every subscribed socket of its user; never waits for any of them."""
-        for connection in list(self._by_user.get(delivery.user_id, {}).values()):
-            if connection.subscribed:
-                connection.send_update(delivery.update)
+        recipients = self._by_user.get(delivery.user_id, {}).values()
+        sockets = [connection for connection in recipients if connection.subscribed]
+        if not sockets:
+            return
+        update = delivery.update.SerializeToString()
+        for connection in sockets:
+            connection.send_update(update)
 
     def all(self) -> list[Connection]:
         return list(self._connections.values())

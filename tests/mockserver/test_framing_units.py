@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver.faults import Fault, FaultAction, FaultError, FaultPlan
 from mockserver.frametext import Direction, to_text
 from mockserver.journal import FrameJournal
+from mockserver.transport.encoding import result_frame, rpc_result, update_frame
 from mockserver.transport.framing import Heartbeat, Malformed, OutOfScope, Request, classify, leading_req_id
-from osmiumwire import core_pb2
+from osmiumwire import core_pb2, updates_pb2
 
 
 @pytest.mark.parametrize(
@@ -87,3 +90,39 @@ def test_fault_defaults_and_errors() -> None:
         Fault.from_json({"rpc": 5, "action": "drop"})
     with pytest.raises(FaultError, match="JSON object"):
         Fault.from_json(["drop"])
+
+
+@given(
+    server_id=st.integers(min_value=1, max_value=0xFFFFFFFF),
+    req_id=st.integers(min_value=0, max_value=0xFFFFFFFF),
+    code=st.integers(min_value=0, max_value=0xFFFFFFFF),
+    text=st.text(max_size=300),
+    trace=st.one_of(st.none(), st.text(max_size=20)),
+)
+def test_hand_framed_result_is_byte_identical_to_protobuf(
+    server_id: int, req_id: int, code: int, text: str, trace: str | None
+) -> None:
+    rest = core_pb2.RPCResult()
+    rest.error.error_code = code
+    rest.error.error_message = text
+    if trace is not None:
+        rest.trace_id = trace
+    expected = core_pb2.ServerMessage(id=server_id)
+    expected.result.CopyFrom(rest)
+    expected.result.req_id = req_id
+    framed = result_frame(server_id, rpc_result(req_id, rest.SerializeToString()))
+    assert framed == expected.SerializeToString()
+
+
+@given(server_id=st.integers(min_value=1, max_value=0xFFFFFFFF), text=st.text(max_size=3000))
+def test_hand_framed_update_is_byte_identical_to_protobuf(server_id: int, text: str) -> None:
+    update = updates_pb2.Update()
+    update.message_created.message.message = text
+    expected = core_pb2.ServerMessage(id=server_id)
+    expected.update.CopyFrom(update)
+    assert update_frame(server_id, update.SerializeToString()) == expected.SerializeToString()
+
+
+def test_empty_result_frame_matches_the_spec_example() -> None:
+    # semantics.md §4.3: the empty result for req 7 is `1a 02 08 07` inside a ServerMessage.
+    assert result_frame(1, rpc_result(7, b"")) == b"\x08\x01\x1a\x02\x08\x07"
