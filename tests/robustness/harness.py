@@ -26,9 +26,10 @@ def serving(**options: Any) -> Iterator[EmbeddedServer]:
         yield server
 
 
-def admin_get(server: EmbeddedServer, path: str) -> Any:
-    """`GET /__admin/<path>` as JSON."""
-    with urllib.request.urlopen(f"{server.admin_url.rstrip('/')}/{path}", timeout=HTTP_BOUND_S) as response:
+def admin_get(server: EmbeddedServer | str, path: str) -> Any:
+    """`GET /__admin/<path>` as JSON (`server`: an embedded server, or the control API's base URL)."""
+    base = server if isinstance(server, str) else server.admin_url
+    with urllib.request.urlopen(f"{base.rstrip('/')}/{path}", timeout=HTTP_BOUND_S) as response:
         return json.loads(response.read())
 
 

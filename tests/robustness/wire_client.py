@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from osmiumwire import core_pb2, updates_pb2
+from osmiumwire import auth_pb2, core_pb2, updates_pb2
 
 UPPER_BOUND_S = 20.0  # never reached when the server behaves; only stops a broken run from hanging
 
@@ -46,8 +47,10 @@ class WireClient:
 
     def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._session = session
-        self.ws = ws
         self.received = Received()
+        # Where updates go; a flood test swaps in a counter so the client's own memory stays flat.
+        self.on_update: Callable[[updates_pb2.Update], None] = self.received.updates.append
+        self.ws = ws
         self._waiting: dict[int, deque[asyncio.Future[core_pb2.RPCResult]]] = {}
         self._changed = asyncio.Condition()
         self.closed = asyncio.Event()
@@ -99,7 +102,7 @@ class WireClient:
             self.received.undecodable += 1
             return
         if message.WhichOneof("message") == "update":
-            self.received.updates.append(message.update)
+            self.on_update(message.update)
             return
         result = message.result
         self.received.results.append(result)
@@ -183,12 +186,12 @@ class User:
 _names = itertools.count(1)
 
 
-async def sign_up(url: str, *, email: bool = True, password: str = "correct horse battery staple") -> User:
+async def sign_up(
+    url: str, *, email: bool = True, password: str = "correct horse battery staple", no_subscribe: bool = False
+) -> User:
     """Open a socket, Initialize, SignUp a fresh user (unique name and email), return it authenticated."""
-    from osmiumwire import auth_pb2
-
     client = await WireClient.connect(url)
-    await client.ok("core_initialize")
+    await client.ok("core_initialize", core_pb2.Initialize(no_subscribe=no_subscribe))
     n = next(_names)
     body = auth_pb2.SignUp(name=f"robust-{n}")
     if email:
@@ -200,8 +203,6 @@ async def sign_up(url: str, *, email: bool = True, password: str = "correct hors
 
 async def authorize(url: str, token: str) -> WireClient:
     """A second device of an existing user: Initialize + Authorize with its token."""
-    from osmiumwire import auth_pb2
-
     client = await WireClient.connect(url)
     await client.ok("core_initialize")
     await client.ok("auth_authorize", auth_pb2.Authorize(token=token))
