@@ -35,6 +35,7 @@ BENCHMARKS = (
     Benchmark("fanout", "fanout", 300),
     Benchmark("suite", "suite_speed", 900),
     Benchmark("hotpath", "hotpath", 300),
+    Benchmark("whatif", "whatif", 300),
 )
 
 

@@ -50,9 +50,12 @@ AREAS: tuple[tuple[str, str], ...] = (
 _profiles: list[tuple[str, cProfile.Profile]] = []
 
 
-def area_of(filename: str, function: str) -> str:
+Areas = tuple[tuple[str, str], ...]
+
+
+def area_of(filename: str, function: str, areas: Areas = AREAS) -> str:
     where = f"{filename} {function}"
-    return next((area for area, needle in AREAS if needle in where), "other")
+    return next((area for area, needle in areas if needle in where), "other")
 
 
 def _profile_new_thread(frame: FrameType, event: str, arg: Any) -> None:
@@ -66,29 +69,30 @@ def _profile_new_thread(frame: FrameType, event: str, arg: Any) -> None:
 FunctionKey = tuple[str, int, str]
 
 
-def _area_with_callers(key: FunctionKey, callers: dict[FunctionKey, Any]) -> str:
+def _area_with_callers(key: FunctionKey, callers: dict[FunctionKey, Any], areas: Areas) -> str:
     """A built-in (`~`) counts for the area of its heaviest caller (scrypt called by the mock is the mock's)."""
     filename, _, function = key
-    area = area_of(filename, function)
+    area = area_of(filename, function, areas)
     if filename != "~" or area != "other" or not callers:
         return area
     heaviest = max(callers.items(), key=lambda item: item[1][2])[0]
-    return area_of(heaviest[0], heaviest[2])
+    return area_of(heaviest[0], heaviest[2], areas)
 
 
-def summarise(profile: cProfile.Profile) -> dict[str, Any]:
-    stats = pstats.Stats(profile)
+def summarise(profile: cProfile.Profile | pstats.Stats, areas_table: Areas = AREAS, top_n: int = 15) -> dict[str, Any]:
+    """Own time per area (`areas`), and the `top` functions by own time outside blocking waits."""
+    stats = profile if isinstance(profile, pstats.Stats) else pstats.Stats(profile)
     raw: dict[FunctionKey, tuple[int, int, float, float, dict[FunctionKey, Any]]] = stats.stats  # type: ignore[attr-defined]
     areas: defaultdict[str, float] = defaultdict(float)
     top: list[tuple[float, str]] = []
     for key, (_, _, own, _, callers) in raw.items():
         filename, line, function = key
-        area = _area_with_callers(key, callers)
+        area = _area_with_callers(key, callers, areas_table)
         areas[area] += own
         if area != "idle":
             top.append((own, f"{filename}:{line}({function})"))
     top.sort(reverse=True)
-    return {"areas": dict(areas), "top": [[seconds, where] for seconds, where in top[:15]]}
+    return {"areas": dict(areas), "top": [[seconds, where] for seconds, where in top[:top_n]]}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -60,7 +60,7 @@ def _always(_frame: bytes) -> bool:
     return True
 
 
-def _checker(member: str) -> Callable[[bytes], None]:
+def checker(member: str) -> Callable[[bytes], None]:
     """A sampled check that a reply is a successful result carrying `member`."""
 
     def check(frame: bytes) -> None:
@@ -79,7 +79,7 @@ class MockFixture:
     group_id: int
 
 
-async def _prepare_mock(session: aiohttp.ClientSession, url: str, members: int) -> MockFixture:
+async def prepare_mock(session: aiohttp.ClientSession, url: str, members: int) -> MockFixture:
     reader, _ = await signed_up(session, url, "bench reader")
     await reader.call_ok(frames.send_message(reader.next_id(), frames.self_ref(), "note to self"), "sent_message")
     sender, _ = await signed_up(session, url, "bench sender")
@@ -103,16 +103,16 @@ async def _measure(sizes: ThroughputSizes) -> Measured:
         aiohttp.ClientSession() as session,
     ):
         echo = await Connection.open(session, echo_server.url)
-        mock = await _prepare_mock(session, mock_server.url, sizes.group_members)
+        mock = await prepare_mock(session, mock_server.url, sizes.group_members)
         send_frames = [
             frames.send_message(index, frames.group_ref(mock.group_id), f"hello {index}").SerializeToString()
             for index in range(1, DISTINCT_REQUESTS + 1)
         ]
         echo_get = Workload(get_chat_frames, _always)
-        mock_get = Workload(get_chat_frames, frames.is_rpc_result, _checker("chat"))
+        mock_get = Workload(get_chat_frames, frames.is_rpc_result, checker("chat"))
         echo_send = Workload(send_frames, _always)
         fan = 1 + sizes.group_members  # the sender's result, and one update on every member socket
-        mock_send = Workload(send_frames, frames.is_rpc_result, _checker("sent_message"), fan)
+        mock_send = Workload(send_frames, frames.is_rpc_result, checker("sent_message"), fan)
 
         async def echo_round(workload: Workload, spec: LoadSpec) -> LoadResult:
             return await run_load(echo, workload, spec)
