@@ -127,7 +127,9 @@ def _string(document: YDict, key: str, shown: str, *, required: bool = False) ->
 
 
 def _users(document: YDict, shown: str) -> tuple[str, tuple[str, ...]]:
-    users: Any = document.get("users", {"provision": "sign-up"})
+    users: Any = document.get("users")
+    if users is None:
+        return "sign-up", ()
     if not isinstance(users, YDict):
         raise CaseError(
             document.location("users"),
@@ -151,7 +153,9 @@ def _users(document: YDict, shown: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _expected_failures(document: YDict, shown: str) -> tuple[ExpectedFailure, ...]:
-    raw = document.get("expected_failures") or []
+    raw = document.get("expected_failures")
+    if raw is None:
+        return ()
     if not isinstance(raw, YList):
         raise CaseError(
             document.location("expected_failures"), "expected_failures must be a list", expected="[{id, reason, link}]"
