@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from benchmarks.harness import command_of
+from benchmarks.machine import describe_machine, load_average
 from benchmarks.results import BenchmarkReport
 from benchmarks.servers import REPO_ROOT, with_repo_on_path
 from benchmarks.table import render_markdown, render_text
@@ -58,10 +59,12 @@ def run_one(benchmark: Benchmark, quick: bool) -> BenchmarkReport:
         failed.seconds = time.perf_counter() - started
         return failed
     try:
-        return BenchmarkReport.from_json(lines[-1])
+        report = BenchmarkReport.from_json(lines[-1])
     except (ValueError, KeyError) as error:
         failed.error = f"unreadable report: {error}"
         return failed
+    report.seconds = time.perf_counter() - started  # the module's own run, interpreter start included
+    return report
 
 
 def select(only: str | None) -> list[Benchmark]:
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--json-out", metavar="FILE", help="also write every report as JSON to FILE")
     args = parser.parse_args(argv)
+    machine = describe_machine()
     reports = []
     for benchmark in select(args.only):
         print(f"running {benchmark.name} ({command_of(benchmark.module, args.quick)}) ...", file=sys.stderr, flush=True)
@@ -93,10 +97,19 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         reports.append(report)
+    for line in machine:
+        print(line)
+    print(f"load average at the end: {load_average()}")
+    print()
     print(render_markdown(reports) if args.markdown else render_text(reports))
+    print()
     for report in reports:
+        print(f"- {report.benchmark} ({report.seconds:.0f}s): `{report.command}`")
+        for figure in report.figures:
+            if figure.detail:
+                print(f"  - {figure.name}: {figure.detail}")
         for note in report.notes:
-            print(f"- {report.benchmark}: {note}")
+            print(f"  - note: {note}")
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as handle:
             json.dump([json.loads(report.to_json()) for report in reports], handle, indent=2)

@@ -6,7 +6,7 @@
   1,000 vs 1,000,000 messages (saved messages of one user, short texts).
 
 Both data sets live in one service and are built through `ChatService.handle`. Small and large are timed
-alternately, in rounds of a batch of calls each; the figure is median(large) / median(small), goal <= 1.5.
+alternately, in rounds of a batch of calls each; the figure is min(large) / min(small) over the batches, goal <= 1.5.
 """
 
 from __future__ import annotations
@@ -140,15 +140,17 @@ def measure_case(driver: DomainDriver, case: PageCase, sizes: PageSizes) -> Figu
                 return handle(side.caller, side.request)
 
             samples[side.size].append(time_batch(call, sizes.batch))
-    small_us = median(samples[case.small.size]) * 1e6
-    large_us = median(samples[case.large.size]) * 1e6
+    # The fastest batch is the algorithm's cost with the least interference from a shared machine (as
+    # timeit advises); the medians are kept in the detail to show the noise.
+    small_us, large_us = (min(samples[side.size]) * 1e6 for side in (case.small, case.large))
+    small_median, large_median = (median(samples[side.size]) * 1e6 for side in (case.small, case.large))
     return Figure(
         f"{case.name}, {case.large.size:,} vs {case.small.size:,} {case.unit_of_size}",
         large_us / small_us,
         "cost ratio",
         GROWTH_GOAL,
-        f"{small_us:.1f} us vs {large_us:.1f} us per page of {lengths[0]} (median of {sizes.rounds} batches "
-        f"of {sizes.batch})",
+        f"{small_us:.1f} us vs {large_us:.1f} us per page of {lengths[0]} (fastest of {sizes.rounds} batches of "
+        f"{sizes.batch}; medians {small_median:.1f} vs {large_median:.1f} us)",
     )
 
 
