@@ -111,3 +111,22 @@ def test_unknown_benchmark_name_is_a_clear_error() -> None:
 def test_json_is_plain_json() -> None:
     report = BenchmarkReport("x", "python -m benchmarks.x", [Figure("a", 1.0, "s")])
     assert json.loads(report.to_json())["figures"][0]["value"] == 1.0
+
+
+def test_orchestrator_prints_machine_table_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "reports.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "pages", "--json-out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=QUICK_TIMEOUT_S,
+        cwd=REPO_ROOT,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nproc:" in done.stdout and "python:" in done.stdout
+    assert "get_chats first page" in done.stdout
+    saved = json.loads(out.read_text())
+    assert [report["benchmark"] for report in saved] == ["pages"]
+    assert_well_formed(BenchmarkReport.from_json(json.dumps(saved[0])))
