@@ -54,6 +54,7 @@ TARGET_URL_OPTION = "target"
 REPORT_ATTR = "osmium_result"  # on a TestReport: the graded ScenarioResult as a dict
 CASE_ATTR = "osmium_case"  # on every TestReport of a scenario item: its case id
 WORKER_CASES = "osmium_cases"  # in workeroutput: {case id: [required capabilities]}
+WORKER_CASE_ROOTS = "osmium_case_roots"  # in workeroutput: the cases/ folders the scenarios came from
 WORKER_UNREACHABLE = "osmium_unreachable"
 
 
@@ -118,6 +119,7 @@ class GatePlugin:
         self.raw_outcomes: dict[str, Outcome] = {}  # before the expectations regraded them
         self.results: dict[str, ScenarioResult] = {}
         self.known_cases: dict[str, tuple[str, ...]] = {}  # case id -> required capabilities
+        self.case_roots: set[str] = set()  # the cases/ folders collected from (their whole library is known)
         self.collection_errors = 0
         self.other_failures = 0
         self.unreachable: str | None = None
@@ -140,6 +142,9 @@ class GatePlugin:
         scenario = getattr(item, "scenario", None)
         if scenario is not None:
             self.known_cases[scenario.id] = tuple(scenario.requires)
+            root = _case_root(getattr(getattr(scenario, "source", None), "path", None))
+            if root is not None:
+                self.case_roots.add(str(root))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -201,6 +206,7 @@ class GatePlugin:
         output = getattr(node, "workeroutput", {}) or {}
         for case_id, requires in dict(output.get(WORKER_CASES, {})).items():
             self.known_cases[str(case_id)] = tuple(requires)
+        self.case_roots.update(str(root) for root in output.get(WORKER_CASE_ROOTS, []))
         if output.get(WORKER_UNREACHABLE) and not self.unreachable:
             self.unreachable = str(output[WORKER_UNREACHABLE])
 
@@ -212,10 +218,13 @@ class GatePlugin:
         if self.is_worker:
             workeroutput: dict[str, Any] = getattr(self.config, "workeroutput")  # noqa: B009 (set by xdist)
             workeroutput[WORKER_CASES] = {case_id: list(req) for case_id, req in self.known_cases.items()}
+            workeroutput[WORKER_CASE_ROOTS] = sorted(self.case_roots)
             workeroutput[WORKER_UNREACHABLE] = self.unreachable
             return
         if not self._active():
             return
+        if self.expectations is not None:
+            self._learn_whole_library()
         if self.config.getoption("update_expectations", default=False) and self.expectations and not self.usage_errors:
             self._update_expectations()
         problems = self._problems()
@@ -235,6 +244,15 @@ class GatePlugin:
         """The gate speaks only for sessions about scenarios (not, say, a run of the project's unit tests)."""
         return bool(self.known_cases or self.results or self.unreachable or self.usage_errors
                     or self.expectations)
+
+    def _learn_whole_library(self) -> None:
+        """Know every case of the case folders the run collected from, not only the collected ones, so that
+        running one area (`pytest cases/invites`) does not call another area's expectations stale."""
+        from conformance.cli import load_library  # the CLI imports this module
+
+        for root in sorted(self.case_roots):
+            for scenario in load_library(Path(root)).scenarios:
+                self.known_cases.setdefault(scenario.id, tuple(scenario.requires))
 
     def _problems(self) -> RatchetProblems:
         claimed = self.expectations.capabilities if self.expectations else ()
@@ -301,6 +319,13 @@ class GatePlugin:
             terminalreporter.write_line(line)
         if self.updated_message:
             terminalreporter.write_line(self.updated_message)
+
+
+def _case_root(path: object) -> Path | None:
+    """The nearest enclosing folder named `cases` of a case file (the same rule as the collection)."""
+    if not isinstance(path, Path):
+        return None
+    return next((parent for parent in path.resolve().parents if parent.name == "cases"), None)
 
 
 def _error_result(scenario: Any, call: pytest.CallInfo[None], *, setup: bool = False) -> ScenarioResult:

@@ -112,3 +112,26 @@ def test_run_in_parallel(tmp_path: Path) -> None:
     session = cli(tmp_path, "run", "-n", "2", "--target-file", "targets/t.yaml", "--junitxml", "j.xml")
     assert session.exit_code == 0, session.output
     assert 'name="case_id" value="chats.tiny.list-is-empty"' in (tmp_path / "j.xml").read_text()
+
+
+def test_running_one_area_keeps_the_other_areas_expectations_known(tmp_path: Path) -> None:
+    from tests.gate.library import FAILING_CASE
+
+    make_library(tmp_path, failing=True)
+    (tmp_path / "cases/dms").mkdir()
+    (tmp_path / "cases/dms/elsewhere.yaml").write_text(
+        FAILING_CASE.replace("chats.tiny.wrongly-expects-one", "dms.tiny.elsewhere"))
+    write_target(tmp_path, PROFILE + "  - {id: dms.tiny.elsewhere, reason: fails too}\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PY_COLORS": "0"}
+
+    def run_chats_only() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "cases/chats",
+                               "--target-file", "targets/t.yaml"], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=600, check=False)
+
+    proc = run_chats_only()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write_target(tmp_path, PROFILE + "  - {id: dms.tiny.nowhere, reason: renamed}\n")
+    proc = run_chats_only()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "expected failure 'dms.tiny.nowhere' matches no case id" in proc.stdout
