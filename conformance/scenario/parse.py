@@ -17,6 +17,7 @@ from conformance.outcome import Level
 from conformance.scenario import model, shape
 from conformance.scenario.expressions import check_templates
 from conformance.scenario.loader import YDict, YList, load_yaml_file
+from conformance.scenario.names import check_fixture_names, check_scenario_names
 from conformance.scenario.schema import validate_case_document, validate_fixture_document
 
 
@@ -58,6 +59,9 @@ class FixtureLibrary:
             if builder.errors:
                 raise CaseErrors(builder.errors)
             fixture = model.Fixture(name, params, steps, model.Source(display, path, document.line, document.end_line))
+            name_errors = check_fixture_names(fixture)
+            if name_errors:
+                raise CaseErrors(name_errors)
         finally:
             self.loading.discard(name)
         self.loaded[name] = fixture
@@ -82,7 +86,7 @@ def load_case_file(path: Path, display: str, fixtures: FixtureLibrary, area: str
         seen[raw["id"]] = at
         builder = _Builder(path, display, fixtures, actors=_actors(raw.get("actors", {})), extra_names=set())
         scenario = builder.scenario(raw, area)
-        all_errors += builder.errors
+        all_errors += builder.errors or check_scenario_names(scenario)
         scenarios.append(scenario)
     if all_errors:
         raise CaseErrors(all_errors)

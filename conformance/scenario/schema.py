@@ -181,7 +181,8 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "pattern":
         return CaseError(where, f"{label}: {instance!r} does not have the expected form", expected=_describe(schema))
     if kind == "type":
-        return CaseError(where, f"{label}: found {_found(instance)}", expected=_describe({"type": str(error.validator_value)}))
+        expected = _describe({"type": str(error.validator_value)})
+        return CaseError(where, f"{label}: found {_found(instance)}", expected=expected)
     if kind in ("minItems", "minProperties"):
         return CaseError(where, f"{label} must not be empty", expected=_describe(schema))
     if kind == "maxProperties":

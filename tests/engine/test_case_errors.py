@@ -197,6 +197,11 @@ INVALID = [
         step("- send: chats_create_chat\n  as: alice\n  save: {x: group.nmae}\n"),
         ["unknown field 'nmae' in osmium.client.types.Group"],
     ),
+    (
+        "unknown name",
+        step('- set: {x: "${tema.id}"}\n- send: chats_create_chat\n  as: alice\n  save: {team: group}\n'),
+        ["unknown name 'tema'", "did you mean 'team'", ":12"],
+    ),
     ("bad expression", step('- set: {x: "${now_ms +}"}\n'), ["unexpected end"]),
     (
         "expect and expect_error",
