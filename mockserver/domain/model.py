@@ -31,6 +31,8 @@ class MessageKind(enum.IntEnum):
 
 @dataclass(slots=True)
 class User:
+    """A registered user; `email` and `password` are optional (passwordless sign-up, §9.1)."""
+
     id: int
     name: str
     username: str | None = None
@@ -48,6 +50,8 @@ class PasswordHash:
 
 @dataclass(slots=True)
 class Session:
+    """One authorization: its token resumes it through Authorize (§9.3)."""
+
     id: int
     user_id: int
     token: str
@@ -66,6 +70,8 @@ class MessageExtra:
 
 @dataclass(slots=True)
 class Message:
+    """A stored message; `extra` is None for plain text, which keeps the common case small."""
+
     id: int
     author_id: int
     text: str

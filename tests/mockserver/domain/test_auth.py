@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mockserver.domain.contract import Caller
+import pytest
+
+from mockserver.domain.contract import Caller, DomainError
 from tests.mockserver.domain.world import World
 
 
@@ -94,3 +96,14 @@ def test_reset_forgets_everything() -> None:
     world.service.reset()
     assert world.error(None, "auth_authorize", token=actor.token) == 401
     assert world.service.dump()["users"] == []
+
+
+def test_seed_user_rejects_duplicates_with_domain_errors() -> None:
+    """§9.1, §9.4, §14: seeding reuses the sign-up rules: empty name 400, taken username/email 409."""
+    world = World()
+    world.service.seed_user("Sam", username="sam", email="sam@x.org")
+    for kwargs, code in [({"name": " "}, 400), ({"name": "S", "username": "@SAM"}, 409),
+                         ({"name": "S", "email": "SAM@x.org"}, 409)]:
+        with pytest.raises(DomainError) as raised:
+            world.service.seed_user(**kwargs)  # type: ignore[arg-type]
+        assert raised.value.code == code
