@@ -83,7 +83,10 @@ def load_profile(path: Path, display: str | None = None) -> TargetProfile:
         raise CaseError(
             document.location("url"), f"url {url!r}", expected="ws://host:port/path, wss://..., or embedded"
         )
-    capabilities = document.get("capabilities", list(DEFAULT_CAPABILITIES))
+    capabilities = document.get("capabilities")
+    if capabilities is None:
+        capabilities = YList(DEFAULT_CAPABILITIES)
+        capabilities.item_lines = []
     if not isinstance(capabilities, YList):
         raise CaseError(document.location("capabilities"), "capabilities must be a list", expected="[sign-up, ...]")
     for index, capability in enumerate(capabilities):

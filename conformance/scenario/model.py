@@ -164,7 +164,7 @@ class Scenario:
     spec_tag: str
     requirements: tuple[str, ...]
     covers: tuple[str, ...]
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # as declared, then what the steps imply (multi-device, raw-frames)
     actors: tuple[Actor, ...]
     steps: tuple[Step, ...]
     source: Source

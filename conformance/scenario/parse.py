@@ -129,6 +129,7 @@ class _Builder:
     def scenario(self, raw: YDict, area: str) -> model.Scenario:
         steps = self.steps(raw["steps"])
         requires = tuple(raw.get("requires", ()))
+        requires += tuple(c for c in self.implied_capabilities(steps) if c not in requires)
         if self.uses_clock and "clock-control" not in requires:
             self.errors.append(
                 CaseError(
@@ -174,6 +175,15 @@ class _Builder:
             area=area,
             uses_clock=self.uses_clock,
         )
+
+    def implied_capabilities(self, steps: tuple[model.Step, ...]) -> list[str]:
+        """Capabilities a scenario needs by its very shape, even when `requires` does not list them."""
+        implied = []
+        if any(len(a.devices) > 1 for a in self.actors or ()):
+            implied.append("multi-device")
+        if any(isinstance(s, model.RawSendStep) for s in _flatten(steps)):
+            implied.append("raw-frames")
+        return implied
 
     def steps(self, raw_steps: YList) -> tuple[model.Step, ...]:
         built: list[model.Step] = []

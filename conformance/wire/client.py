@@ -224,6 +224,7 @@ class Connection:
             for future in waiting:
                 if not future.done():
                     future.set_exception(WireFailure(f"{self.label}: {reason}"))
+                    future.exception()  # marks it retrieved: a request nobody awaits any more is not an error
         self._pending.clear()
 
     async def close(self) -> None:

@@ -95,6 +95,7 @@ def test_valid_file_builds_the_model(tmp_path: Path) -> None:
     assert scenario.level is Level.MUST
     assert scenario.area == "area"
     assert [a.device_labels for a in scenario.actors] == [("alice",), ("bob@phone", "bob@web")]
+    assert scenario.requires == ("clock-control", "multi-device", "raw-frames")  # declared, then implied
     kinds = [type(s).__name__ for s in scenario.steps]
     assert kinds == [
         "SendStep", "ReceiveStep", "ExpectNoneStep", "ClockStep", "SetStep", "RepeatStep",
