@@ -53,7 +53,9 @@ def fixture_schema() -> dict[str, Any]:
 
 def _validator(schema: dict[str, Any]) -> Draft7Validator:
     case = case_schema()
-    registry: Registry[Any] = Registry().with_resource(case["$id"], Resource.from_contents(case))
+    resource: Resource[Any] = Resource.from_contents(case)
+    # by its $id, and by the relative name the fixture schema uses (so editors resolve it next to the file)
+    registry: Registry[Any] = Registry().with_resources([(case["$id"], resource), ("case.schema.json", resource)])
     return Draft7Validator(schema, registry=registry)
 
 

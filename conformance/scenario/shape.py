@@ -233,8 +233,8 @@ def _check_mapping(pattern: Mapping[str, Any], position: Position, at: Location)
                     problems += check_pattern(item, position, where(argument, i, key_at))
         elif key == "$sorted":
             problems += _check_sorted(argument, position, key_at)
-        elif (key in COMPARISONS and not (is_expression(argument) or isinstance(argument, int))) or isinstance(
-            argument, bool
+        elif key in COMPARISONS and (
+            isinstance(argument, bool) or not (is_expression(argument) or isinstance(argument, int))
         ):
             problems.append(
                 CaseError(key_at, f"{key} compares numbers: found {argument!r}", expected="an integer or an expression")

@@ -272,3 +272,21 @@ def test_unknown_covers_member(tmp_path: Path) -> None:
 def test_on_is_a_string_key_not_a_yaml_boolean(tmp_path: Path) -> None:
     [scenario] = write(tmp_path, step("- expect_none: {on: alice}\n"))
     assert isinstance(scenario.steps[0], model.ExpectNoneStep) and scenario.steps[0].on == "alice"
+
+
+def test_published_schemas_are_valid_draft_07() -> None:
+    from jsonschema import Draft7Validator
+
+    from conformance.scenario.schema import case_schema, fixture_schema
+
+    Draft7Validator.check_schema(case_schema())
+    Draft7Validator.check_schema(fixture_schema())
+
+
+def test_comparison_takes_a_number(tmp_path: Path) -> None:
+    with pytest.raises(CaseErrors, match=r"\$gt compares numbers"):
+        write(tmp_path, step("- send: chats_create_chat\n  as: alice\n  expect: {group: {id: {$gt: true}}}\n"))
+    [scenario] = write(
+        tmp_path, step("- send: chats_create_chat\n  as: alice\n  expect: {group: {id: {$not: true}}}\n")
+    )
+    assert scenario.steps
