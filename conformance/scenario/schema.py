@@ -172,6 +172,14 @@ def _explain(error: jsonschema.ValidationError, document: Any, file: str) -> Cas
     if kind == "oneOf" and all("required" in option for option in schema.get("oneOf", [])):
         names = [option["required"][0] for option in schema["oneOf"]]
         return CaseError(where, f"{label} needs exactly one of {', '.join(names)}", expected="one of them, not several")
+    if kind == "enum" and path and path[-1] == "send":
+        choices = [str(v) for v in _list_value(error)]
+        return CaseError(
+            where,
+            f"unknown RPC (ClientMessage member) {instance!r}",
+            expected=f"one of {len(choices)} RPCs, e.g. " + ", ".join(choices[:6]),
+            suggestion=did_you_mean(str(instance), choices),
+        )
     if kind == "enum":
         choices = [str(v) for v in _list_value(error)]
         return CaseError(

@@ -290,3 +290,10 @@ def test_comparison_takes_a_number(tmp_path: Path) -> None:
         tmp_path, step("- send: chats_create_chat\n  as: alice\n  expect: {group: {id: {$not: true}}}\n")
     )
     assert scenario.steps
+
+
+def test_schema_lists_exactly_the_rpc_members_of_the_descriptors() -> None:
+    from conformance.scenario.schema import case_schema
+    from conformance.scenario.shape import RPC_MEMBERS
+
+    assert sorted(case_schema()["definitions"]["rpc"]["enum"]) == sorted(RPC_MEMBERS)
