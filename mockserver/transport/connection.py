@@ -17,6 +17,7 @@ from mockserver.domain.contract import Binding, Caller
 from mockserver.frametext import Direction, to_text
 from mockserver.journal import FrameJournal
 from mockserver.transport.encoding import result_frame, rpc_result, update_frame
+from mockserver.transport.sink import MAX_BATCH_BYTES, FrameSink
 from osmiumwire import core_pb2
 
 log = logging.getLogger("mockserver.transport")
@@ -66,7 +67,7 @@ class Connection:
 
     conn_id: int
     ws: web.WebSocketResponse
-    transport: asyncio.BaseTransport | None
+    sink: FrameSink
     policy: SendPolicy
     journal: FrameJournal
     log_frames: bool = False
@@ -129,17 +130,33 @@ class Connection:
 
     async def _write_loop(self) -> None:
         while True:
-            data = await self._queue.get()
-            try:
-                await asyncio.wait_for(self.ws.send_bytes(data), timeout=self.policy.send_timeout_s)
+            batch = await self._next_batch()
+            if self.ws.closed or not self.sink.writable:
+                return  # closing: nothing may follow a close frame; the receive loop cleans up
+            self.sink.write(batch)
+            for _ in batch:
                 self._queue.task_done()
+            if not self.sink.paused:
+                continue
+            try:
+                async with asyncio.timeout(self.policy.send_timeout_s):
+                    await self.sink.drained()
             except TimeoutError:
                 log.warning("conn %d: write stalled > %.1fs, closing", self.conn_id, self.policy.send_timeout_s)
                 self.close_soon(CLOSE_POLICY_VIOLATION, "send timeout")
                 return
-            except (ConnectionError, RuntimeError):
-                # The peer went away under us; the receive loop notices and cleans up.
-                return
+            except ConnectionError:
+                return  # the peer went away under us; the receive loop notices and cleans up
+
+    async def _next_batch(self) -> list[bytes]:
+        """Wait for one frame, then take whatever else is already queued (up to MAX_BATCH_BYTES)."""
+        first = await self._queue.get()
+        batch, size = [first], len(first)
+        while size < MAX_BATCH_BYTES and not self._queue.empty():
+            frame = self._queue.get_nowait()
+            batch.append(frame)
+            size += len(frame)
+        return batch
 
     async def wait_for_room(self) -> None:
         """Backpressure on this socket only: read no more of its requests while its own queue is half full.
@@ -182,8 +199,7 @@ class Connection:
             self.closed.set()
 
     def _abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()  # type: ignore[attr-defined]
+        self.sink.abort()
 
     async def finish(self) -> None:
         """Called once the receive loop ended: stop the writer and mark the connection closed."""

@@ -11,6 +11,7 @@ from mockserver.options import ServerOptions
 from mockserver.transport.connection import Connection, SendPolicy
 from mockserver.transport.dispatch import Dispatcher
 from mockserver.transport.registry import ConnectionRegistry
+from mockserver.transport.sink import FrameSink
 
 log = logging.getLogger("mockserver.transport")
 
@@ -39,10 +40,13 @@ class WebSocketEndpoint:
         if not ws.can_prepare(request).ok:
             return web.Response(status=426, text="An Osmium WebSocket endpoint: connect with a WebSocket client.\n")
         await ws.prepare(request)
+        transport = request.transport
+        if transport is None:  # the peer vanished during the handshake
+            return ws
         connection = Connection(
             conn_id=self._registry.new_conn_id(),
             ws=ws,
-            transport=request.transport,
+            sink=FrameSink(transport, request.protocol),
             policy=self._policy,
             journal=self._journal,
             log_frames=self._options.log_frames,

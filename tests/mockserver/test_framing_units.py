@@ -11,6 +11,7 @@ from mockserver.frametext import Direction, to_text
 from mockserver.journal import FrameJournal
 from mockserver.transport.encoding import result_frame, rpc_result, update_frame
 from mockserver.transport.framing import Heartbeat, Malformed, OutOfScope, Request, classify, leading_req_id
+from mockserver.transport.sink import frame_header
 from osmiumwire import core_pb2, updates_pb2
 
 
@@ -126,3 +127,17 @@ def test_hand_framed_update_is_byte_identical_to_protobuf(server_id: int, text: 
 def test_empty_result_frame_matches_the_spec_example() -> None:
     # semantics.md §4.3: the empty result for req 7 is `1a 02 08 07` inside a ServerMessage.
     assert result_frame(1, rpc_result(7, b"")) == b"\x08\x01\x1a\x02\x08\x07"
+
+
+@pytest.mark.parametrize(
+    ("length", "header"),
+    [
+        (0, b"\x82\x00"),
+        (125, b"\x82\x7d"),
+        (126, b"\x82\x7e\x00\x7e"),
+        (65_535, b"\x82\x7e\xff\xff"),
+        (65_536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
+    ],
+)
+def test_frame_header_lengths(length: int, header: bytes) -> None:
+    assert frame_header(length) == header

@@ -13,6 +13,7 @@ from mockserver.embedded import EmbeddedServer
 from tests.mockserver.transport_support import (
     FakeService,
     WireClient,
+    big_update,
     connect,
     deliver_to,
     fake_server,
@@ -139,3 +140,21 @@ def test_domain_sees_the_bound_caller(served: tuple[EmbeddedServer, FakeService]
     assert callers["auth_lookup_invite"].user_id is None
     assert callers["chats_get_chats"].user_id == ALICE
     assert callers["chats_get_chats"].session_id == ALICE * 10
+
+
+@pytest.mark.parametrize("size", [0, 100, 125, 126, 65_535, 65_536, 300_000])
+def test_frames_of_every_header_length_arrive_intact(served: tuple[EmbeddedServer, FakeService], size: int) -> None:
+    """Frames are written by hand in batches: 7-bit, 16-bit and 64-bit lengths must all parse in a real client."""
+    server, service = served
+    updates = [big_update(size), typing_update(1), big_update(size // 2)]
+    service.handler = deliver_to(*[Delivery(ALICE, update) for update in updates])
+
+    async def body() -> None:
+        async with aiohttp.ClientSession() as session:
+            alice = await device(session, server.url, ALICE)
+            await alice.send(request(60, "chats_set_typing"))
+            assert (await alice.receive()).result.req_id == 60
+            for expected in updates:
+                assert (await alice.receive()).update == expected
+
+    run(body)
