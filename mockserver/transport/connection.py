@@ -158,13 +158,18 @@ class Connection:
             size += len(frame)
         return batch
 
+    @property
+    def backlogged(self) -> bool:
+        """Over half of the send queue is waiting: stop reading this socket's requests for a moment."""
+        return self._queue.qsize() > self.policy.queue_frames // 2
+
     async def wait_for_room(self) -> None:
         """Backpressure on this socket only: read no more of its requests while its own queue is half full.
 
         A client that pipelines requests without reading answers slows itself down instead of overflowing;
         if its queue does not drain within the send timeout, it is a client that stopped reading (1008).
         """
-        if self._queue.qsize() <= self.policy.queue_frames // 2 or self.close_record is not None:
+        if not self.backlogged or self.close_record is not None:
             return
         try:
             await asyncio.wait_for(self._queue.join(), timeout=self.policy.send_timeout_s)

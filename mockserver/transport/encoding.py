@@ -13,7 +13,14 @@ _UPDATE_TAG = b"\x12"  # ServerMessage.update = 2, length-delimited
 _RESULT_TAG = b"\x1a"  # ServerMessage.result = 3, length-delimited
 
 
+_ONE_BYTE = [bytes((value,)) for value in range(0x80)]
+
+
 def varint(value: int) -> bytes:
+    if value < 0x80:  # most lengths and every early id: the hot path
+        return _ONE_BYTE[value]
+    if value < 0x4000:
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)

@@ -70,7 +70,8 @@ class WebSocketEndpoint:
             if message.type is WSMsgType.BINARY:
                 connection.record_incoming(message.data)
                 await self._dispatcher.on_frame(connection, message.data)
-                await connection.wait_for_room()
+                if connection.backlogged:
+                    await connection.wait_for_room()
             elif message.type is WSMsgType.TEXT:
                 await connection.close(CLOSE_UNSUPPORTED_DATA, "text frames are not supported")
                 return

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from mockserver.faults import Fault, FaultAction, FaultError, FaultPlan
 from mockserver.frametext import Direction, to_text
 from mockserver.journal import FrameJournal
-from mockserver.transport.encoding import result_frame, rpc_result, update_frame
+from mockserver.transport.encoding import result_frame, rpc_result, update_frame, varint
 from mockserver.transport.framing import Heartbeat, Malformed, OutOfScope, Request, classify, leading_req_id
 from mockserver.transport.sink import frame_header
 from osmiumwire import core_pb2, updates_pb2
@@ -141,3 +141,15 @@ def test_empty_result_frame_matches_the_spec_example() -> None:
 )
 def test_frame_header_lengths(length: int, header: bytes) -> None:
     assert frame_header(length) == header
+
+
+@given(st.integers(min_value=0, max_value=(1 << 64) - 1))
+def test_varint_matches_protobuf(value: int) -> None:
+    expected = core_pb2.ServerMessage(id=value & 0xFFFFFFFF).SerializeToString()[1:] if value else b""
+    if value and value <= 0xFFFFFFFF:
+        assert varint(value) == expected
+    decoded, shift = 0, 0
+    for byte in varint(value):
+        decoded |= (byte & 0x7F) << shift
+        shift += 7
+    assert decoded == value
