@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import signal
 import sys
@@ -65,6 +66,13 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
     return options
 
 
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def configure_logging(level: str, log_frames: bool) -> None:
     logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
@@ -94,6 +102,8 @@ async def serve(options: ServerOptions, users: list[SeedUser]) -> int:
     print(listening.url, flush=True)  # only now: a script that reads it may signal us at once
     if options.admin:
         log.info("control API at %s/", listening.admin_url)
+        if not is_loopback(options.host):
+            log.warning("the control API (reset, seed users, faults) is reachable from the network on %s", options.host)
     try:
         await stop.wait()
     finally:
