@@ -6,6 +6,7 @@ failure (never how long it took).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from conformance.grading import grade
@@ -230,3 +231,36 @@ def test_include_concurrently_and_unknown_names(tmp_path: Path) -> None:
     # used before it is saved: passes the (flow-insensitive) collection check, fails when it runs
     broken = run_yaml(tmp_path, scenario('      - set: {x: "${later}"}\n      - set: {later: 1}\n', actors="team: {}"))
     assert broken.report.error and "unknown name 'later'" in broken.report.error
+
+
+def test_within_bounds_the_wait_for_an_update(tmp_path: Path) -> None:
+    steps = CREATE + "      - receive: {on: bob@web, updates: [{chat_typing: {}}], within: 0.2}\n"
+    [failure] = run_yaml(tmp_path, scenario(steps)).report.failures
+    assert "expected on bob@web within 0.2s" in failure.message and "MISSING {chat_typing: {}}" in failure.message
+
+
+def test_actors_from_profile_tokens_authorize_every_device(tmp_path: Path) -> None:
+    from conformance.runner.runner import RunSettings, ScenarioRunner
+    from conformance.scenario.parse import FixtureLibrary, load_case_file
+    from tests.engine.runner_harness import ALL_CAPABILITIES, REPO_FIXTURES
+    from tests.engine.toy_server import ToyServer
+
+    path = tmp_path / "case.yaml"
+    path.write_text(scenario(CREATE + RECEIVE))
+    [case] = load_case_file(path, "case.yaml", FixtureLibrary(REPO_FIXTURES), "area")
+
+    async def go() -> tuple[list[str], dict[str, int]]:
+        server = ToyServer()
+        url = await server.start()
+        known = [server.new_user(name) for name in ("Pre A", "Pre B")]
+        settings = RunSettings(
+            url, None, ALL_CAPABILITIES - {"sign-up"}, "unsupported", 2.0, tuple(u.token for u in known)
+        )
+        runner = ScenarioRunner(case, settings, "u-test")
+        report = await runner.run()
+        await server.stop()
+        return [f.message for f in report.failures], {name: a.id for name, a in runner.actors.items()}
+
+    failures, ids = asyncio.run(go())
+    assert failures == []
+    assert ids == {"alice": 1_000_001, "bob": 1_000_002}  # the pre-provisioned users, in token order
