@@ -243,7 +243,7 @@ def command_explain(options: argparse.Namespace) -> int:
     print()
     entries = [line for path in target_files(cases_dir, [options.target_file] if options.target_file else [])
                for line in expectation_lines(path, scenario.id)]
-    print("expected failures: " + ("none" if not entries else ""))
+    print("expected failures:" + (" none" if not entries else ""))
     for entry_line in entries:
         print(f"  {entry_line}")
     return 0
