@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from mockserver.app import MockServer
 from mockserver.faults import Fault, FaultError
 from mockserver.seed import SeedError, parse_users, seed
+
+if TYPE_CHECKING:
+    from mockserver.app import MockServer
 
 PREFIX = "/__admin"
 MAX_SAFE_JSON_INT = (1 << 53) - 1
@@ -94,22 +95,18 @@ class AdminAPI:
         self.server = server
 
     async def capabilities(self, request: web.Request) -> web.Response:
-        server = self.server
         names = list(BASE_CAPABILITIES)
-        if server.virtual_clock is not None:
+        if self.server.virtual_clock is not None:
             names.insert(1, "clock-control")
         return _reply({"capabilities": names})
 
-
     async def get_clock(self, request: web.Request) -> web.Response:
-        server = self.server
-        return _reply({"now_ms": server.clock.now_ms(), "virtual": server.virtual_clock is not None})
-
+        clock = self.server.clock
+        return _reply({"now_ms": clock.now_ms(), "virtual": self.server.virtual_clock is not None})
 
     async def post_clock(self, request: web.Request) -> web.Response:
-        server = self.server
         body = await _json_body(request)
-        clock = server.virtual_clock
+        clock = self.server.virtual_clock
         if clock is None:
             return _reply({"error": "the clock is real; start the server with a virtual clock to control it"}, 409)
         if set(body) == {"set_ms"}:
@@ -120,21 +117,17 @@ class AdminAPI:
             raise AdminInputError('expected exactly one of {"set_ms": n} or {"advance_ms": n}')
         return _reply({"now_ms": clock.now_ms()})
 
-
     async def post_reset(self, request: web.Request) -> web.Response:
         await self.server.reset()
         return _reply({"reset": True})
-
 
     async def post_users(self, request: web.Request) -> web.Response:
         server = self.server
         users = parse_users(await _json_body(request))
         return _reply({"users": [user.to_json() for user in seed(server.service, users)]})
 
-
     async def get_state(self, request: web.Request) -> web.Response:
         return _reply(self.server.service.dump())
-
 
     async def get_frames(self, request: web.Request) -> web.Response:
         journal = self.server.journal
@@ -142,7 +135,6 @@ class AdminAPI:
         conn_id = _query_int(request, "conn", minimum=1)
         entries = journal.entries(limit=limit, conn_id=conn_id)
         return _reply({"enabled": journal.enabled, "limit": journal.limit, "frames": [e.to_json() for e in entries]})
-
 
     async def post_frames(self, request: web.Request) -> web.Response:
         journal = self.server.journal
@@ -154,26 +146,21 @@ class AdminAPI:
         journal.configure(enabled=body["enabled"], limit=limit)
         return _reply({"enabled": journal.enabled, "limit": journal.limit})
 
-
     async def delete_frames(self, request: web.Request) -> web.Response:
         self.server.journal.clear()
         return _reply({"cleared": True})
 
-
     async def get_faults(self, request: web.Request) -> web.Response:
         return _reply({"faults": [fault.to_json() for fault in self.server.faults.armed()]})
-
 
     async def post_faults(self, request: web.Request) -> web.Response:
         fault = Fault.from_json(await _json_body(request))
         self.server.faults.add(fault)
         return _reply({"armed": fault.to_json()})
 
-
     async def delete_faults(self, request: web.Request) -> web.Response:
         self.server.faults.clear()
         return _reply({"faults": []})
-
 
     async def get_connections(self, request: web.Request) -> web.Response:
         """Open sockets and the most recent closes: what a test needs to see that a socket was dropped, and why."""
