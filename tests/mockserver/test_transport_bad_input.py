@@ -3,6 +3,7 @@ server) keeps serving."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import aiohttp
@@ -199,7 +200,9 @@ def test_initialized_has_empty_entrypoints_and_no_vapid_key(served: tuple[Embedd
     run(body)
 
 
-def test_exception_in_the_domain_is_500_and_the_connection_stays(served: tuple[EmbeddedServer, FakeService]) -> None:
+def test_exception_in_the_domain_is_500_and_the_connection_stays(
+    served: tuple[EmbeddedServer, FakeService], caplog: pytest.LogCaptureFixture
+) -> None:
     server, service = served
 
     def explode(caller: Caller, message: core_pb2.ClientMessage) -> Outcome:
@@ -217,9 +220,13 @@ def test_exception_in_the_domain_is_500_and_the_connection_stays(served: tuple[E
 
     service.handler = explode
     try:
-        run(body)
+        with caplog.at_level(logging.ERROR, logger="mockserver.transport"):
+            run(body)
     finally:
         service.handler = lambda caller, message: Outcome(result=core_pb2.RPCResult())
+    failures = [record for record in caplog.records if "domain failed on chats_get_chat" in record.getMessage()]
+    assert len(failures) == 1
+    assert failures[0].exc_info is not None  # logged with its traceback
 
 
 def test_server_message_ids_count_every_frame_from_1(served: tuple[EmbeddedServer, FakeService]) -> None:
