@@ -27,7 +27,8 @@ from osmiumwire import auth_pb2, core_pb2, refs_pb2, types_pb2, updates_pb2
 
 DECLARED_LENGTH = 64 * 1024 * 1024  # what the lying frame header claims
 ENORMOUS_FRAME = 24 * 1024 * 1024  # a real binary frame far above any sane client limit
-FLOOD_BATCH = 64  # updates pushed between two yields to the event loop
+FLOOD_BATCH = 16  # updates pushed between two yields to the event loop (accepting stays responsive)
+FLOOD_TOTAL = 5_000  # per socket: a flood, but a finite one, so a CI machine is not pinned by it
 
 Behaviour = Callable[[web.WebSocketResponse, "Session"], Awaitable[None]]
 
@@ -62,6 +63,37 @@ def lifecycle_answer(request: core_pb2.ClientMessage, session: Session) -> core_
     return None
 
 
+# The result member each request is answered with by the toys that "answer" (with empty, useless content).
+RESULT_OF = {
+    "messages_send_message": "sent_message",
+    "messages_get_history": "messages",
+    "chats_get_chats": "chats",
+    "chats_get_chat": "chat",
+    "chats_create_chat": "group",
+    "chats_edit_chat": "chat",
+    "chats_create_chat_invite": "created_invite",
+    "chats_list_chat_invites": "invite_list",
+    "auth_lookup_invite": "invite_preview",
+    "users_lookup_username": "user_details",
+    "users_get_profile": "profile",
+}
+_message_ids = itertools.count(7_100_000_000_000_000_001)
+
+
+def plausible_answer(request: core_pb2.ClientMessage, session: Session) -> core_pb2.RPCResult:
+    """The lifecycle answered honestly, anything else with a result of the right type and nothing in it."""
+    answer = lifecycle_answer(request, session)
+    if answer is not None:
+        return answer
+    answer = core_pb2.RPCResult(req_id=request.id)
+    member = RESULT_OF.get(request.WhichOneof("message") or "")
+    if member == "sent_message":
+        answer.sent_message.message_id = next(_message_ids)
+    elif member is not None:
+        getattr(answer, member).SetInParent()
+    return answer
+
+
 def decode(frame_data: bytes) -> core_pb2.ClientMessage | None:
     try:
         return core_pb2.ClientMessage.FromString(frame_data)
@@ -85,6 +117,12 @@ async def never_answers(ws: web.WebSocketResponse, session: Session) -> None:
     """Reads every frame and never writes one."""
     async for _ in ws:
         pass
+
+
+async def never_pushes(ws: web.WebSocketResponse, session: Session) -> None:
+    """Answers every request plausibly (right req_id, right result type) and never pushes an update."""
+    async for request in each_request(ws):
+        await ws.send_bytes(session.envelope(result=plausible_answer(request, session)))
 
 
 async def wrong_req_id(ws: web.WebSocketResponse, session: Session) -> None:
@@ -130,8 +168,9 @@ async def sends_enormous_frames(ws: web.WebSocketResponse, session: Session) -> 
 
 
 async def floods_updates(ws: web.WebSocketResponse, session: Session) -> None:
-    """Answers the lifecycle, and from the first frame on pushes typing updates as fast as the socket takes."""
-    stop = asyncio.Event()
+    """Answers every request plausibly and, once the socket is signed in, pushes 5,000 typing updates of a
+    chat nobody is in, as fast as the socket takes them (the updates a scenario waits for never come)."""
+    flooders: list[asyncio.Task[None]] = []
 
     async def flood() -> None:
         typing = updates_pb2.Update(
@@ -139,25 +178,27 @@ async def floods_updates(ws: web.WebSocketResponse, session: Session) -> None:
                 chat_ref=refs_pb2.ChatRef(group=refs_pb2.GroupRef(group_id=42)), user_id=42, typing=True
             )
         )
-        while not stop.is_set() and not ws.closed:
+        for _ in range(FLOOD_TOTAL // FLOOD_BATCH):
+            if ws.closed:
+                return
             for _ in range(FLOOD_BATCH):
                 await ws.send_bytes(session.envelope(update=typing))
-            await asyncio.sleep(0)  # a yield to the loop, not a wait: lets the reader below run
+            await asyncio.sleep(0)  # a yield to the loop, not a wait: lets the request loop below run
 
-    flooder = asyncio.get_running_loop().create_task(flood())
     try:
         async for request in each_request(ws):
-            answer = lifecycle_answer(request, session)
-            if answer is not None:
-                await ws.send_bytes(session.envelope(result=answer))
+            await ws.send_bytes(session.envelope(result=plausible_answer(request, session)))
+            if session.user_id and not flooders:
+                flooders.append(asyncio.get_running_loop().create_task(flood()))
     finally:
-        stop.set()
-        flooder.cancel()
-        await asyncio.gather(flooder, return_exceptions=True)
+        for flooder in flooders:
+            flooder.cancel()
+        await asyncio.gather(*flooders, return_exceptions=True)
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
     "never-answers": never_answers,
+    "never-pushes": never_pushes,
     "wrong-req-id": wrong_req_id,
     "closes-mid-scenario": closes_mid_scenario,
     "sends-garbage": sends_garbage,
