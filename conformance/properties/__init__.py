@@ -1,0 +1,1 @@
+"""Property-based checks (hypothesis) that run against any target: pagination, read state, invites."""
