@@ -249,6 +249,7 @@ class ScenarioRunner:
             return
         if member == "error":
             self.fail(step, label, level, f"{substituted}expected: {_expect_text(step.expect)}\n{got}")
+            self._stop_if_saving(step)
             return
         if step.expect == "empty":
             if member is not None:
@@ -261,9 +262,11 @@ class ScenarioRunner:
                 self.fail(
                     step, label, level, f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}"
                 )
+                self._stop_if_saving(step)
                 return
             mismatches = match(pattern, message_slot(getattr(result, expected_member)), expected_member)
             if mismatches:
+                # graded below the scenario's level (else fail() stopped it): what was saved is still usable
                 self.fail(
                     step,
                     label,
@@ -271,13 +274,18 @@ class ScenarioRunner:
                     f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}\n"
                     f"{_mismatch_text(mismatches)}",
                 )
-                return
         for name, path in step.save.items():
             key = await self.render(name, step)
             try:
                 self.values[str(key)] = _walk(result, path)
             except (ExpressionError, LookupError, AttributeError) as exc:
                 self.fail(step, label, level, f"save {key}: {path}: {exc}\n{got}", abort=True)
+
+    @staticmethod
+    def _stop_if_saving(step: model.SendStep | model.RawSendStep) -> None:
+        """A step whose check failed below the scenario's level, but whose save later steps need, ends here."""
+        if step.save:
+            raise StepAbort
 
     def _learn_identity(self, connection: Connection, result: core_pb2.RPCResult) -> None:
         for handle in self.actors.values():
@@ -401,6 +409,8 @@ class ScenarioRunner:
         for connection, matched in outcomes:
             if matched is None:
                 self.fail(step, label, level, _explain_missing(connection, wanted, within))
+                if any(p.save for p in step.updates):
+                    raise StepAbort  # later steps need what this one would have saved
                 return
         for index, (connection, matched) in enumerate(outcomes):
             assert matched is not None

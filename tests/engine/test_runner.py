@@ -264,3 +264,36 @@ def test_actors_from_profile_tokens_authorize_every_device(tmp_path: Path) -> No
     failures, ids = asyncio.run(go())
     assert failures == []
     assert ids == {"alice": 1_000_001, "bob": 1_000_002}  # the pre-provisioned users, in token order
+
+
+def test_lowered_step_failure_continues_and_keeps_its_save(tmp_path: Path) -> None:
+    steps = """\
+      - send: chats_create_chat
+        as: alice
+        with: {name: "team ${unique}", users: [{user_id: "${bob.id}"}]}
+        expect: {group: {owner: false}}
+        save: {team: group}
+        level: SHOULD
+      - receive:
+          on: bob@web
+          updates: [{group: {group: {id: "${team.id}"}}}]
+"""
+    outcome = run_yaml(tmp_path, scenario(steps))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.SHOULD and outcome.report.error is None
+    assert grade(outcome.report.failures, strict=False) is Outcome.NON_STRICT
+
+
+def test_lowered_step_that_cannot_save_stops_without_a_case_error(tmp_path: Path) -> None:
+    steps = """\
+      - send: auth_lookup_invite
+        as: alice
+        with: {code: "nope"}
+        expect: {invite_preview: {}}
+        save: {preview: invite_preview}
+        level: REFERENCE
+      - set: {x: "${preview.code}"}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.REFERENCE and outcome.report.error is None
