@@ -313,7 +313,15 @@ def lint_target(path: Path, known_ids: dict[str, Scenario]) -> list[str]:
 
 
 def command_lint(options: argparse.Namespace) -> int:
-    cases_dir = find_cases_dir(options.cases)
+    """The whole case library (needed anyway to resolve expected-failure ids), then the target profiles.
+
+    A path argument inside a `cases` folder selects that case library; any other path is a target profile.
+    """
+    paths = [Path(p) for p in options.paths]
+    case_roots = {root for root in map(_enclosing_cases_dir, paths) if root is not None}
+    if len(case_roots) > 1:
+        raise UsageError("lint one case library at a time: " + ", ".join(sorted(map(str, case_roots))))
+    cases_dir = case_roots.pop() if case_roots else find_cases_dir(options.cases)
     library = load_library(cases_dir)
     errors = list(library.errors)
     try:
@@ -321,7 +329,7 @@ def command_lint(options: argparse.Namespace) -> int:
     except RequirementsError as exc:
         errors.append(str(exc))
         requirements = []
-    targets = [Path(p) for p in options.targets] or target_files(cases_dir)
+    targets = [p for p in paths if _enclosing_cases_dir(p) is None] or (target_files(cases_dir) if not paths else [])
     for path in targets:
         if not path.is_file():
             errors.append(f"{path}: no such target profile")
@@ -334,6 +342,11 @@ def command_lint(options: argparse.Namespace) -> int:
     print(f"lint ok: {len(case_files(cases_dir))} case files, {len(library.scenarios)} scenarios, "
           f"{len(requirements)} requirements, {len(targets)} target profiles")
     return 0
+
+
+def _enclosing_cases_dir(path: Path) -> Path | None:
+    resolved = path.resolve()
+    return next((p for p in (resolved, *resolved.parents) if p.name == "cases" and p.is_dir()), None)
 
 
 # -- coverage ------------------------------------------------------------------------------------------------
@@ -393,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--target-file", metavar="PATH", help="also look for expectations in this profile")
 
     lint = with_cases(commands.add_parser("lint", help="schema-check case files and target profiles"))
-    lint.add_argument("targets", nargs="*", metavar="TARGET", help="target profiles (default: targets/*.yaml)")
+    lint.add_argument("paths", nargs="*", metavar="PATH",
+                      help="target profiles, or files in a cases/ folder (default: the cases and targets/*.yaml)")
 
     coverage = with_cases(commands.add_parser(
         "coverage", help="in-scope RPCs, updates and requirements no case covers (exit 1 if any)"))

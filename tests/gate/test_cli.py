@@ -126,3 +126,14 @@ def test_missing_cases_dir_is_a_usage_error(tmp_path: Path, capsys: pytest.Captu
 )
 def test_final_exit_code(pytest_code: int, gate_code: int | None, expected: int) -> None:
     assert final_exit_code(pytest_code, gate_code) == expected
+
+
+def test_lint_paths_select_a_case_library_or_a_profile(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_target(library, "name: t\nurl: embedded\n", name="good.yaml")
+    write_target(library, "name: t\nurl: nowhere\n", name="bad.yaml")
+    assert main(["lint", "cases/chats/tiny.yaml", "targets/good.yaml"]) == 0
+    assert "2 scenarios, 2 requirements, 1 target profiles" in capsys.readouterr().out
+    assert main(["lint", "cases/chats/tiny.yaml"]) == 0
+    assert "0 target profiles" in capsys.readouterr().out
+    assert main(["lint", "targets/bad.yaml"]) == 2
+    assert "targets/bad.yaml:2: url: 'nowhere' does not match" in capsys.readouterr().err
