@@ -74,17 +74,25 @@ class Library:
         return {scenario.id: scenario for scenario in self.scenarios}
 
 
+def library_root(cases_dir: Path) -> Path:
+    """The `cases` folder a folder belongs to (`cases/invites` -> `cases`): fixtures and areas hang off it."""
+    return _enclosing_cases_dir(cases_dir) or cases_dir.resolve()
+
+
 def case_files(cases_dir: Path) -> list[Path]:
-    files = sorted(p for p in cases_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [p for p in files if p.relative_to(cases_dir).parts[0] not in SKIPPED_FOLDERS]
+    root = library_root(cases_dir)
+    files = sorted(p.resolve() for p in cases_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [p for p in files if p.relative_to(root).parts[0] not in SKIPPED_FOLDERS]
 
 
 def load_library(cases_dir: Path) -> Library:
+    """Every scenario under `cases_dir` (the whole library, or one area of it)."""
     library = Library(cases_dir)
-    fixtures = FixtureLibrary(cases_dir / "fixtures", _display(cases_dir / "fixtures"))
+    root = library_root(cases_dir)
+    fixtures = FixtureLibrary(root / "fixtures", _display(root / "fixtures"))
     first_seen: dict[str, str] = {}
     for path in case_files(cases_dir):
-        relative = path.relative_to(cases_dir)
+        relative = path.relative_to(root)
         area = relative.parts[0] if len(relative.parts) > 1 else ""
         try:
             scenarios = load_case_file(path, _display(path), fixtures, area)
@@ -99,7 +107,7 @@ def load_library(cases_dir: Path) -> Library:
                 library.scenarios.append(scenario)
     for name in fixtures.names():
         try:
-            fixtures.get(name, Location(_display(cases_dir / "fixtures"), 0))
+            fixtures.get(name, Location(_display(root / "fixtures"), 0))
         except (CaseError, CaseErrors) as exc:
             library.errors.append(str(exc))
     return library
@@ -212,7 +220,7 @@ def spec_excerpt(text: str, section: str, max_lines: int = SPEC_EXCERPT_MAX_LINE
 
 
 def target_files(cases_dir: Path, extra: Iterable[str] = ()) -> list[Path]:
-    targets = cases_dir.parent / "targets"
+    targets = library_root(cases_dir).parent / "targets"
     found = sorted(targets.glob("*.yaml")) if targets.is_dir() else []
     return found + [Path(p) for p in extra if Path(p) not in found]
 
@@ -231,7 +239,7 @@ def command_explain(options: argparse.Namespace) -> int:
     if scenario.requires:
         print(f"requires: {', '.join(scenario.requires)}")
     print()
-    spec_path = cases_dir.parent / SPEC_FILE
+    spec_path = library_root(cases_dir).parent / SPEC_FILE
     excerpt = None
     if spec_path.is_file():
         excerpt = spec_excerpt(spec_path.read_text(encoding="utf-8"), scenario.spec_section)
