@@ -169,8 +169,8 @@ class GatePlugin:
             item.user_properties.extend(junit_properties(graded))
             report.user_properties = list(item.user_properties)
         if graded is not None:
-            setattr(report, REPORT_ATTR, {**result_to_dict(graded), "raw_outcome": self.raw_outcomes[graded.case_id]
-                                          .value})
+            raw_outcome = self.raw_outcomes[graded.case_id].value
+            setattr(report, REPORT_ATTR, {**result_to_dict(graded), "raw_outcome": raw_outcome})
             _align_pytest_outcome(report, graded, strict=self.strict)
         return report
 
