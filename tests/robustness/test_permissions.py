@@ -163,8 +163,8 @@ async def check_non_members_locked_out(world: World, plan: WorldPlan) -> None:
     for outsider in world.non_members:
         leaked = group_updates(outsider, world.group_id, marks[outsider.user_id])
         assert not leaked, f"a non-member received updates of the group: {leaked[:2]}"
-    for member in world.participants:  # the positive control: the same updates did reach the members
-        created = [u for u in group_updates(member, world.group_id, marks[member.user_id])
+    for participant in world.participants:  # the positive control: the same updates did reach the members
+        created = [u for u in group_updates(participant, world.group_id, marks[participant.user_id])
                    if u.WhichOneof("update") == "message_created"]
         assert [u.message_created.message.message_id for u in created] == [message_id]
 
