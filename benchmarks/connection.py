@@ -22,6 +22,11 @@ CALL_TIMEOUT_S = 60.0
 MAX_FRAME_BYTES = 64 << 20
 
 
+def client_session() -> aiohttp.ClientSession:
+    """A session without aiohttp's default cap of 100 connections (every open WebSocket holds one)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+
 class ConnectionClosed(Exception):
     """The server closed the socket while the benchmark still needed it."""
 

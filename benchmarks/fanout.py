@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from benchmarks import frames
-from benchmarks.connection import Connection, FrameSink, signed_up
+from benchmarks.connection import Connection, FrameSink, client_session, signed_up
 from benchmarks.harness import Measured, module_main
 from benchmarks.results import Figure
 from benchmarks.servers import MOCK_COMMAND, ServerProcess
@@ -105,7 +105,7 @@ async def build_group(session: aiohttp.ClientSession, url: str, members: int) ->
 async def _measure(sizes: FanoutSizes) -> Measured:
     async with (
         ServerProcess((*MOCK_COMMAND, "--no-service-messages", "--log-level", "WARNING")) as server,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
     ):
         setup_started = time.perf_counter()
         group = await build_group(session, server.url, sizes.members)

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks import frames
-from benchmarks.connection import Connection, signed_up
+from benchmarks.connection import Connection, client_session, signed_up
 from benchmarks.harness import Measured, module_main
 from benchmarks.loadgen import LoadSpec, Workload, run_load
 from benchmarks.results import Figure
@@ -95,7 +95,7 @@ Driver = Callable[[aiohttp.ClientSession, str, int], Any]
 
 async def _profile(driver: Driver, requests: int, out: Path) -> int:
     command = ("benchmarks.profiled_mock", "--profile-out", str(out), "--log-level", "WARNING")
-    async with ServerProcess(command) as server, aiohttp.ClientSession() as session:
+    async with ServerProcess(command) as server, client_session() as session:
         served: int = await driver(session, server.url, requests)
     return served
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from benchmarks import frames
-from benchmarks.connection import Connection, signed_up
+from benchmarks.connection import Connection, client_session, signed_up
 from benchmarks.harness import Measured, module_main
 from benchmarks.loadgen import LoadResult, LoadSpec, Workload, run_load
 from benchmarks.results import Figure, Goal
@@ -100,7 +100,7 @@ async def _measure(sizes: ThroughputSizes) -> Measured:
     async with (
         ServerProcess(ECHO_COMMAND) as echo_server,
         ServerProcess(MOCK_COMMAND) as mock_server,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
     ):
         echo = await Connection.open(session, echo_server.url)
         mock = await prepare_mock(session, mock_server.url, sizes.group_members)

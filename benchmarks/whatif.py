@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import aiohttp
-
 from benchmarks import frames
+from benchmarks.connection import client_session
 from benchmarks.harness import Measured, module_main
 from benchmarks.loadgen import LoadSpec, Workload, run_load
 from benchmarks.results import Figure
@@ -37,7 +36,7 @@ async def _measure(sizes: ThroughputSizes) -> Measured:
     async with (
         ServerProcess((*MOCK_COMMAND, "--log-level", "WARNING")) as as_is_server,
         ServerProcess((*PATCHED_COMMAND, "--log-level", "WARNING")) as patched_server,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
     ):
         as_is = await prepare_mock(session, as_is_server.url, sizes.group_members)
         patched = await prepare_mock(session, patched_server.url, sizes.group_members)
