@@ -1,0 +1,167 @@
+"""Mutation score of the case library: run mutmut on a sample of the domain core, then tabulate the results.
+
+    python tools/mutation.py run [--all] [--jobs N]    # fresh mutants/, then `mutmut run` on the sample
+    python tools/mutation.py report [--markdown]       # the table and the survivors, from mutants/*.meta
+
+Why a wrapper rather than a bare `mutmut run`:
+
+* the sample is chosen up front and written down here (`SAMPLE`), so the figures in docs/quality.md can be
+  reproduced exactly; `--all` runs every mutant of mockserver/domain/ instead (hours on two cores);
+* mutmut 3.8 drops its test-to-function map when it is rerun over an existing `mutants/` whose sources it does
+  not regenerate (every mutant then reads "no tests"), so `run` always starts from an empty `mutants/`;
+* mutmut's own `results` lists names only; `report` counts per module and scores against the survivors
+  classified as equivalent in `tools/mutation-equivalents.yaml` (each with its reasoning).
+
+The configuration mutmut reads (what is mutated, which tests kill, `--conformance-strict`) is the
+`[tool.mutmut]` section of pyproject.toml; docs/quality.md explains it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+EQUIVALENTS_FILE = ROOT / "tools" / "mutation-equivalents.yaml"
+
+# Every mutant of these functions: the paging, read-state and invite rules, and the index under them all.
+SAMPLE: tuple[str, ...] = (
+    "mockserver.domain.history.*",
+    "mockserver.domain.read_state.*",
+    "mockserver.domain.invites.*",
+    "mockserver.domain.sorted_ids.*",
+    "mockserver.domain.model.*",
+)
+
+KILLED = "killed"
+SURVIVED = "survived"
+TIMEOUT = "timeout"
+NO_TESTS = "no tests"
+NOT_CHECKED = "not checked"
+OTHER = "other"
+STATUS_BY_EXIT_CODE: dict[int | None, str] = {
+    1: KILLED, 3: KILLED,  # 1: a case failed; 3: the engine could not reach the (broken) server
+    0: SURVIVED,
+    5: NO_TESTS, 33: NO_TESTS,
+    36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT, 152: TIMEOUT, 255: TIMEOUT,
+    None: NOT_CHECKED,
+}
+
+
+@dataclass
+class ModuleTally:
+    """What became of one module's mutants."""
+
+    module: str
+    by_status: Counter[str] = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A surviving mutant that behaves like the original on every input the protocol allows."""
+
+    mutant: str
+    reason: str
+
+
+def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, Equivalent]:
+    if not path.exists():
+        return {}
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return {e["mutant"]: Equivalent(mutant=e["mutant"], reason=e["reason"]) for e in entries}
+
+
+def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = SAMPLE) -> list[ModuleTally]:
+    """Per module, the status of every mutant in the sample (or of all, with `patterns=None`)."""
+    from fnmatch import fnmatch
+
+    tallies = []
+    for meta in sorted((mutants_dir / "mockserver" / "domain").glob("*.py.meta")):
+        codes: dict[str, int | None] = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        module = "mockserver.domain." + meta.name.removesuffix(".py.meta")
+        result = ModuleTally(module)
+        for name, code in sorted(codes.items()):
+            if patterns is not None and not any(fnmatch(name, p) for p in patterns):
+                continue
+            status = STATUS_BY_EXIT_CODE.get(code, OTHER)
+            result.by_status[status] += 1
+            if status != KILLED:
+                result.survivors.append(name)
+        if result.by_status:
+            tallies.append(result)
+    return tallies
+
+
+def render_report(tallies: list[ModuleTally], equivalents: dict[str, Equivalent], *, markdown: bool) -> str:
+    columns = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_CHECKED, OTHER)
+    lines = ["| module | generated | " + " | ".join(columns) + " | equivalent |",
+             "|---" * (len(columns) + 3) + "|"]
+    total: Counter[str] = Counter()
+    equivalent_count = 0
+    for t in tallies:
+        eq = sum(1 for s in t.survivors if s in equivalents)
+        equivalent_count += eq
+        total.update(t.by_status)
+        lines.append(f"| {t.module} | {sum(t.by_status.values())} | "
+                     + " | ".join(str(t.by_status[c]) for c in columns) + f" | {eq} |")
+    generated = sum(total.values())
+    counts = " | ".join(str(total[c]) for c in columns)
+    lines.append(f"| **all** | {generated} | {counts} | {equivalent_count} |")
+    relevant = generated - equivalent_count
+    score = 100.0 * total[KILLED] / relevant if relevant else 0.0
+    lines += ["", f"score = killed / (generated - equivalent) = {total[KILLED]} / {relevant} = {score:.1f}%", ""]
+    for t in tallies:
+        for name in t.survivors:
+            eq_entry = equivalents.get(name)
+            tag = f"equivalent: {eq_entry.reason}" if eq_entry else "NOT CLASSIFIED"
+            lines.append(f"- `{name}`: {tag}")
+    stale = sorted(set(equivalents) - {s for t in tallies for s in t.survivors})
+    lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (no such survivor): `{name}`" for name in stale]
+    text = "\n".join(lines)
+    return text if markdown else text.replace("**", "").replace("`", "")
+
+
+def run(all_mutants: bool, jobs: int) -> int:
+    if shutil.which("mutmut") is None:
+        print("mutmut is not installed: pip install 'mutmut>=3.8,<4'", file=sys.stderr)
+        return 2
+    if MUTANTS.exists():
+        shutil.rmtree(MUTANTS)
+    patterns = [] if all_mutants else list(SAMPLE)
+    command = ["mutmut", "run", "--max-children", str(jobs), *patterns]
+    print("+", " ".join(command), flush=True)
+    return subprocess.call(command, cwd=ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="fresh mutants/, then mutmut run on the sample")
+    run_parser.add_argument("--all", action="store_true", help="every mutant of mockserver/domain/, not the sample")
+    run_parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    report_parser = sub.add_parser("report", help="per-module table, score and survivors")
+    report_parser.add_argument("--all", action="store_true", help="every mutant in mutants/, not only the sample")
+    report_parser.add_argument("--markdown", action="store_true", help="markdown, as pasted in docs/quality.md")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.all, args.jobs)
+    if not MUTANTS.exists():
+        print("no mutants/ folder: run `python tools/mutation.py run` first", file=sys.stderr)
+        return 2
+    tallies = tally(patterns=None if args.all else SAMPLE)
+    print(render_report(tallies, load_equivalents(), markdown=args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
