@@ -98,12 +98,17 @@ def test_twenty_members_fifty_messages_each_nothing_lost_duplicated_or_reordered
                 assert [texts[i] for i in own_ids] == [f"member {index} message {n}" for n in range(MESSAGES_EACH)]
                 assert own_ids == sorted(own_ids)
 
+            unread = []
             for user in users:  # unread = messages by others after the member's own last message (§11)
                 last_own = max(m.message_id for m in history if m.author_id == user.user_id and m.type == NORMAL)
                 expected = sum(1 for m in history if m.message_id > last_own and m.author_id != user.user_id)
                 chat = (await user.client.ok("chats_get_chat", chats_pb2.GetChat(chat_ref=group_ref(group_id)))).chat
                 assert chat.chat.unread_count == expected
                 assert chat.chat.last_read_message_id == last_own
+                unread.append(expected)
+            print(f"\nload: {MEMBERS} members x {MESSAGES_EACH} messages: each member received {TOTAL} message_created "
+                  f"exactly once; history {len(history)} messages ({len(history) - TOTAL} JOIN) in id order; "
+                  f"unread counts exact, from {min(unread)} to {max(unread)}")
         finally:
             await asyncio.gather(*(user.client.close() for user in users))
 
@@ -134,6 +139,7 @@ def test_three_hundred_simultaneous_connections_are_all_served(server: EmbeddedS
             # Every one of them still served while all are open: a second round trip on each.
             await asyncio.gather(*(client.barrier() for client in clients))
             assert not any(client.closed.is_set() for client in clients)
+            print(f"\nconnections: {CONNECTIONS} open at once, all answered twice; fd soft limit {soft}")
         finally:
             await asyncio.gather(*(client.close() for client in clients))
 
