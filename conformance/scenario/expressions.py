@@ -3,7 +3,8 @@
 A string that is exactly one `${...}` keeps the value's type (a number stays a number, a saved protobuf
 message stays a message); otherwise each value is formatted into the string. The grammar is small on
 purpose: names, attribute and index access (`page.messages.0`, `x[i]`), integer literals with `_`,
-quoted strings, parentheses and `+ - * // %`.
+quoted strings, parentheses, `+ - * // %`, and three functions: `len(x)`, `str(x)`, `int(x)` (e.g. the
+length of a mention's text, `${3 + len(str(bob.id))}`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,15 @@ class Negate:
     operand: Node
 
 
-Node = Literal | Name | Access | BinaryOp | Negate
+@dataclass(frozen=True)
+class Call:
+    function: str
+    argument: Node
+
+
+FUNCTIONS = ("len", "str", "int")
+
+Node = Literal | Name | Access | BinaryOp | Negate | Call
 
 
 class _Parser:
@@ -150,6 +159,15 @@ class _Parser:
         if kind == "str":
             return Literal(value[1:-1])
         if kind == "name":
+            if self.peek() == ("op", "("):
+                if value not in FUNCTIONS:
+                    raise ExpressionError(
+                        f"unknown function {value!r} in ${{{self.text}}} (known: {', '.join(FUNCTIONS)})"
+                    )
+                self.take()
+                argument = self.sum()
+                self.expect_op(")")
+                return Call(value, argument)
             return Name(value)
         if value == "(":
             node = self.sum()
@@ -173,6 +191,8 @@ def names_in(node: Node) -> set[str]:
         return names_in(node.left) | names_in(node.right)
     if isinstance(node, Negate):
         return names_in(node.operand)
+    if isinstance(node, Call):
+        return names_in(node.argument)
     return set()
 
 
@@ -226,6 +246,8 @@ def evaluate(node: Node, lookup: Lookup) -> Any:
         return lookup(node.name)
     if isinstance(node, Negate):
         return -_integer(evaluate(node.operand, lookup), "-")
+    if isinstance(node, Call):
+        return _call(node.function, evaluate(node.argument, lookup))
     if isinstance(node, BinaryOp):
         left, right = evaluate(node.left, lookup), evaluate(node.right, lookup)
         if node.op == "+" and isinstance(left, str) and isinstance(right, str):
@@ -244,6 +266,17 @@ def evaluate(node: Node, lookup: Lookup) -> Any:
     target = evaluate(node.target, lookup)
     key = node.key if isinstance(node.key, str) else evaluate(node.key, lookup)
     return access(target, key)
+
+
+def _call(function: str, value: Any) -> Any:
+    try:
+        if function == "len":
+            return len(value)
+        if function == "str":
+            return format_value(value)
+        return int(value)
+    except (TypeError, ValueError):
+        raise ExpressionError(f"{function}() cannot take {describe(value)}") from None
 
 
 def _integer(value: Any, op: str) -> int:

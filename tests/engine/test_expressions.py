@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -45,6 +46,9 @@ def lookup(name: str) -> Any:
         ("${team.name}-${i}", "team-3"),
         ("plain text", "plain text"),
         ("${'quoted'}", "quoted"),
+        ("${3 + len(str(team.id))}", 5),
+        ("${len(team.participant_ids)}", 2),
+        ("${int('7') * 2}", 14),
     ],
 )
 def test_renders(template: str, expected: Any) -> None:
@@ -70,14 +74,15 @@ def test_renders_inside_structures() -> None:
         ("${team.participant_ids.5}", "out of range"),
         ("${i // 0}", "division by zero"),
         ("${team.name * 2}", "needs integers"),
+        ("${int(team.name)}", "int() cannot take"),
     ],
 )
 def test_evaluation_errors(template: str, fragment: str) -> None:
-    with pytest.raises(ExpressionError, match=fragment.replace("(", r"\(")):
+    with pytest.raises(ExpressionError, match=re.escape(fragment)):
         render(template, lookup)
 
 
-@pytest.mark.parametrize("template", ["${}", "${i +}", "${(i}", "${i $ 2}", "${a.}"])
+@pytest.mark.parametrize("template", ["${}", "${i +}", "${(i}", "${i $ 2}", "${a.}", "${max(i)}", "${len(i}"])
 def test_syntax_errors_are_found_without_evaluating(template: str) -> None:
     assert check_templates({"x": [template]})
 
