@@ -14,19 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from google.protobuf import json_format, message_factory
-from google.protobuf.message import Message
 
 from conformance.errors import CaseError, Location, TargetUnreachable, Unsupported, did_you_mean
 from conformance.outcome import CheckFailure, Level
 from conformance.runner.actors import ActorHandle, ActorProvisioner, SetupFailure
 from conformance.runner.admin import AdminClient, AdminError
 from conformance.runner.barrier import barrier
+from conformance.runner.explain import code_text, expect_text, explain_missing, mismatch_text, show_result, snippet
+from conformance.runner.messages import build_request, readable_request_id, walk_result
 from conformance.scenario import model
 from conformance.scenario.expressions import ExpressionError, UnknownName, names_in_value, render
-from conformance.scenario.loader import source_lines
-from conformance.scenario.patterns import Mismatch, assign, match, message_slot, show, show_pattern
-from conformance.scenario.shape import RPC_MEMBERS, message_of
+from conformance.scenario.patterns import assign, match, message_slot, show, show_pattern
 from conformance.wire.client import Connection, ReceivedUpdate, WireFailure
 from conformance.wire.trace import FrameTrace
 from osmiumwire import core_pb2
@@ -103,9 +101,9 @@ class ScenarioRunner:
     def fail(
         self, step: model.StepBase | None, label: str, level: Level, message: str, *, abort: bool | None = None
     ) -> None:
-        snippet = f"\nYAML {step.source.display}:\n{_snippet(step.source)}" if step else ""
+        yaml_lines = f"\nYAML {step.source.display}:\n{snippet(step.source)}" if step else ""
         where = f" at {step.source}" if step else ""
-        self.report.failures.append(CheckFailure(level, f"{label}{where}", f"{message}{snippet}".rstrip()))
+        self.report.failures.append(CheckFailure(level, f"{label}{where}", f"{message}{yaml_lines}".rstrip()))
         if abort or (abort is None and level == self.scenario.level):
             raise StepAbort
 
@@ -218,7 +216,7 @@ class ScenarioRunner:
         connection = await self.device(step.actor, step)
         label = f"{label} (send {step.rpc} as {connection.label})"
         body = await self.render(step.body, step) if step.body is not None else None
-        request = _build_request(step, body)
+        request = build_request(step, body)
         req_id = await self.render(step.req_id, step) if step.req_id is not None else None
         level = self.level_of(step)
         substituted = f"sent: {step.rpc} {show(request)}\n"
@@ -240,15 +238,15 @@ class ScenarioRunner:
         """`expect` / `expect_error` / `save` of a step against the RPCResult it got."""
         level = self.level_of(step)
         member = result.WhichOneof("result")
-        got = f"got: {_show_result(result)}"
+        got = f"got: {show_result(result)}"
         if step.expect_error is not None:
             if member != "error":
-                self.fail(step, label, level, f"{substituted}expected: an error{_code_text(step.expect_error)}\n{got}")
+                self.fail(step, label, level, f"{substituted}expected: an error{code_text(step.expect_error)}\n{got}")
                 return
             await self._check_code(step, label, step.expect_error, result.error.error_code, substituted, got)
             return
         if member == "error":
-            self.fail(step, label, level, f"{substituted}expected: {_expect_text(step.expect)}\n{got}")
+            self.fail(step, label, level, f"{substituted}expected: {expect_text(step.expect)}\n{got}")
             self._stop_if_saving(step)
             return
         if step.expect == "empty":
@@ -272,12 +270,12 @@ class ScenarioRunner:
                     label,
                     level,
                     f"{substituted}expected: {expected_member} {show_pattern(pattern)}\n{got}\n"
-                    f"{_mismatch_text(mismatches)}",
+                    f"{mismatch_text(mismatches)}",
                 )
         for name, path in step.save.items():
             key = await self.render(name, step)
             try:
-                self.values[str(key)] = _walk(result, path)
+                self.values[str(key)] = walk_result(result, path)
             except (ExpressionError, LookupError, AttributeError) as exc:
                 self.fail(step, label, level, f"save {key}: {path}: {exc}\n{got}", abort=True)
 
@@ -321,7 +319,7 @@ class ScenarioRunner:
                 sent = f"sent: text frame {step.text!r}\n"
             else:
                 data = bytes.fromhex("".join(step.hex.split())) if step.hex is not None else bytes(step.size or 0)
-                candidates |= _readable_request_id(data)
+                candidates |= readable_request_id(data)
                 await connection.send_bytes(data)
                 sent = f"sent: {len(data)} raw bytes\n"
         except WireFailure as exc:
@@ -374,7 +372,7 @@ class ScenarioRunner:
             stray = connection.unsolicited[before:]
             if stray:
                 self.fail(
-                    step, label, level, f"{sent}expected: no answer\ngot: " + "; ".join(_show_result(r) for r in stray)
+                    step, label, level, f"{sent}expected: no answer\ngot: " + "; ".join(show_result(r) for r in stray)
                 )
 
     async def _patterns(
@@ -408,7 +406,7 @@ class ScenarioRunner:
         outcomes = await asyncio.gather(*(on_one(c) for c in connections))
         for connection, matched in outcomes:
             if matched is None:
-                self.fail(step, label, level, _explain_missing(connection, wanted, within))
+                self.fail(step, label, level, explain_missing(connection, wanted, within))
                 if any(p.save for p in step.updates):
                     raise StepAbort  # later steps need what this one would have saved
                 return
@@ -526,99 +524,3 @@ class ScenarioRunner:
         if isinstance(value, str) and value in self.actors:
             return self.actors[value]
         return value
-
-
-def _build_request(step: model.SendStep, body: Any) -> Message:
-    request: Message = message_factory.GetMessageClass(message_of(RPC_MEMBERS[step.rpc]))()
-    if body is None:
-        return request
-    try:
-        json_format.ParseDict(_plain(body), request)
-    except json_format.ParseError as exc:
-        raise CaseError(
-            Location(step.source.display, step.source.line), f"with: cannot build {request.DESCRIPTOR.full_name}: {exc}"
-        ) from None
-    return request
-
-
-def _plain(value: Any) -> Any:
-    """Rendered values as ParseDict takes them: messages as dicts, actors as their user id."""
-    if isinstance(value, Message):
-        return json_format.MessageToDict(value, preserving_proto_field_name=True)
-    if isinstance(value, ActorHandle):
-        return value.id
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated"):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _walk(result: core_pb2.RPCResult, path: str) -> Any:
-    from conformance.scenario.expressions import access
-
-    parts = path.split(".")
-    if result.WhichOneof("result") != parts[0]:
-        raise LookupError(f"the result has no {parts[0]!r} (it is {result.WhichOneof('result') or 'empty'})")
-    value: Any = getattr(result, parts[0])
-    for part in parts[1:]:
-        value = access(value, int(part) if part.isdigit() else part)
-    return value
-
-
-def _readable_request_id(data: bytes) -> set[int]:
-    try:
-        return {core_pb2.ClientMessage.FromString(data).id}
-    except Exception:
-        return set()
-
-
-def _show_result(result: core_pb2.RPCResult) -> str:
-    member = result.WhichOneof("result")
-    if member is None:
-        return f"empty result (req_id {result.req_id})"
-    if member == "error":
-        return f"error {result.error.error_code} {result.error.error_message!r}"
-    return f"{member} {show(getattr(result, member))}"
-
-
-def _expect_text(expect: Any) -> str:
-    if expect is None:
-        return "a successful result"
-    if expect == "empty":
-        return "an empty result"
-    return show_pattern(expect)
-
-
-def _code_text(expected: model.ExpectError) -> str:
-    return f" (code {expected.code})" if expected.code is not None else ""
-
-
-def _mismatch_text(mismatches: list[Mismatch]) -> str:
-    return "mismatches:\n" + "\n".join(f"  {m}" for m in mismatches[:12])
-
-
-def _explain_missing(connection: Connection, wanted: list[Any], within: float) -> str:
-    places = assign(wanted, [message_slot(r.update) for r in connection.inbox])
-    lines = [f"expected on {connection.label} within {within:g}s:"]
-    for pattern, place in zip(wanted, places, strict=True):
-        lines.append(f"  {'ok     ' if place is not None else 'MISSING'} {show_pattern(pattern)}")
-        if place is None:
-            ((member, sub),) = pattern.items()
-            same = [r for r in connection.inbox if r.member == member]
-            for candidate in same[:3]:
-                for mismatch in match(sub, message_slot(candidate.payload), member)[:4]:
-                    lines.append(f"          closest {member}: {mismatch}")
-    inbox = "\n".join(f"  {show(r.update)}" for r in connection.inbox) or "  (nothing)"
-    lines.append(f"updates in the inbox of {connection.label}:\n{inbox}")
-    fault = connection.fault()
-    if fault:
-        lines.append(f"and {fault}")
-    return "\n".join(lines)
-
-
-def _snippet(source: model.Source) -> str:
-    lines = source_lines(source.path, source.line, source.end_line)
-    if not lines:
-        return ""
-    return "\n".join(f"  {number:4} | {text}" for number, text in lines) + "\n"
