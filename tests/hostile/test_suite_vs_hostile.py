@@ -37,6 +37,7 @@ class Hostility:
     toy: str
     exit_code: int
     says: str  # a regex the report must match: the reason in words a user can act on
+    step_timeout: str = STEP_TIMEOUT_S
 
 
 HOSTILITIES = [
@@ -47,20 +48,22 @@ HOSTILITIES = [
     Hostility("sends-garbage", EXIT_CONFORMANCE_FAILURE, r"undecodable frame"),
     Hostility("sends-text", EXIT_CONFORMANCE_FAILURE, r"text frame"),
     Hostility("sends-enormous-frames", EXIT_CONFORMANCE_FAILURE, r"(frame of \d+ bytes|too big|1009|limit)"),
-    Hostility("floods-updates", EXIT_CONFORMANCE_FAILURE, r"(no update|within 1(\.0)?s)"),
+    # 2 s: connecting the second actor must not lose the race against the flood on a loaded CI machine.
+    Hostility("floods-updates", EXIT_CONFORMANCE_FAILURE, r"(no update|within 2(\.0)?s)", step_timeout="2"),
     Hostility("declares-64-mib", EXIT_CONFORMANCE_FAILURE, r"(too big|too large|1009|exceeds|limit)"),
     Hostility("closed-port", EXIT_UNREACHABLE, r"target unreachable: cannot connect"),
 ]
+REPORT_LINES_BOUND = 1_000  # two failing scenarios, each with its trace: a report a person can still read
 KNOWN_UNCLEAR = {
     # The engine reports the refused 64 MiB frame as "WebSocket error: None" (reported to the engine's owner).
     "declares-64-mib": "engine: a frame refused for its size is reported as 'WebSocket error: None'",
 }
 
 
-def run_suite(url: str, scratch: Path) -> subprocess.CompletedProcess[str]:
+def run_suite(url: str, scratch: Path, step_timeout: str) -> subprocess.CompletedProcess[str]:
     cases = scratch / "cases"
     shutil.copytree(SCENARIOS, cases)
-    command = ["osmium-conformance", "run", "--cases", str(cases), "--target", url, "--step-timeout", STEP_TIMEOUT_S,
+    command = ["osmium-conformance", "run", "--cases", str(cases), "--target", url, "--step-timeout", step_timeout,
                *PYTEST_SPEEDUPS]
     return subprocess.run(command, cwd=scratch, capture_output=True, text=True, timeout=RUN_BOUND_S, check=False)
 
@@ -77,10 +80,10 @@ def params() -> list[object]:
 @pytest.mark.parametrize("hostility", params())
 def test_the_suite_ends_cleanly_against_a_hostile_target(hostility: Hostility, tmp_path: Path) -> None:
     if hostility.toy == "closed-port":
-        completed = run_suite(closed_port_url(), tmp_path)
+        completed = run_suite(closed_port_url(), tmp_path, hostility.step_timeout)
     else:
         with running(hostility.toy) as toy:
-            completed = run_suite(toy.url, tmp_path)
+            completed = run_suite(toy.url, tmp_path, hostility.step_timeout)
     output = completed.stdout + completed.stderr
     shown = f"exit {completed.returncode}\n--- stdout (end)\n{completed.stdout[-3000:]}\n--- stderr\n{completed.stderr}"
     assert "Traceback" not in output, shown
@@ -89,5 +92,21 @@ def test_the_suite_ends_cleanly_against_a_hostile_target(hostility: Hostility, t
     reported = SCENARIO_IDS if hostility.exit_code == EXIT_CONFORMANCE_FAILURE else SCENARIO_IDS[:1]
     for case_id in reported:  # every scenario ended, each with its own verdict
         assert re.search(rf"(fail|error)\s+MUST\s+{re.escape(case_id)}", completed.stdout), shown
+    if hostility.toy != "floods-updates":  # pinned separately below
+        lines = completed.stdout.count("\n")
+        assert lines < REPORT_LINES_BOUND, f"the report runs to {lines} lines"
     verdicts = "\n".join(line for line in completed.stdout.splitlines() if not FRAME_TRACE_LINE.match(line))
     assert re.search(hostility.says, verdicts), f"the report does not say /{hostility.says}/\n{shown}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: a failure report lists the whole inbox and frame trace (15,000 lines, 1.4 MB for one "
+    "scenario against 5,000 flooded updates); reported to the engine's owner",
+)
+def test_a_flood_does_not_drown_the_report(tmp_path: Path) -> None:
+    with running("floods-updates") as toy:
+        completed = run_suite(toy.url, tmp_path, "2")
+    assert completed.returncode == EXIT_CONFORMANCE_FAILURE
+    lines = completed.stdout.count("\n")
+    assert lines < REPORT_LINES_BOUND, f"the report of a run against a flooding target runs to {lines} lines"
