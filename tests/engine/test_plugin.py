@@ -141,3 +141,11 @@ def test_parallel_workers_share_nothing_but_the_code(pytester: pytest.Pytester) 
     make_cases(pytester, **{"cases/dms/toy": CASE.replace("groups.toy", "dms.toy").replace("OWNER", "true")})
     result = pytester.runpytest_subprocess("-n", "2", "-q")
     result.assert_outcomes(passed=4)
+
+
+def test_scenario_ids_are_unique_across_files(pytester: pytest.Pytester) -> None:
+    make_cases(pytester, **{"cases/dms/copy": CASE.replace("OWNER", "true")})
+    result = pytester.runpytest("--collect-only", "-q")
+    output = result.stdout.str()
+    assert "scenario id 'groups.toy.create' is already used at cases/" in output
+    assert "Traceback" not in output
