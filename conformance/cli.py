@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conformance import fuzz
 from conformance.coverage import RequirementsError, load_requirements, markdown, measure
 from conformance.coverage import summary_lines as coverage_lines
 from conformance.errors import CaseError, CaseErrors, Location, did_you_mean
@@ -420,6 +421,12 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = with_cases(commands.add_parser(
         "coverage", help="in-scope RPCs, updates and requirements no case covers (exit 1 if any)"))
     coverage.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown (docs/coverage.md)")
+
+    fuzz_command = commands.add_parser(
+        "fuzz", help="property-based checks and differential testing against the reference",
+        description="Hypothesis properties against the target, and random multi-user sequences run against the "
+                    "target and the bundled reference at once; a divergence is shrunk and written as a case.")
+    fuzz.add_arguments(fuzz_command)
     return parser
 
 
@@ -432,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.command == "run":
             return command_run(options, extra)
         handlers = {"list": command_list, "explain": command_explain, "lint": command_lint,
-                    "coverage": command_coverage}
+                    "coverage": command_coverage, "fuzz": fuzz.run}
         return handlers[options.command](options)
     except UsageError as exc:
         print(f"osmium-conformance {options.command}: {exc}", file=sys.stderr)
