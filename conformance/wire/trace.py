@@ -88,8 +88,13 @@ class FrameTrace:
     def event(self, device: str, text: str) -> None:
         self.add(device, "--", text)
 
-    def render(self) -> str:
+    def render(self, head: int = 40, tail: int = 300) -> str:
+        """The trace as text; a very long one keeps its beginning (setup) and its end (where it failed)."""
         if not self.entries:
             return "(no frames)"
         width = max(len(e.device) for e in self.entries)
-        return "\n".join(f"{e.at_ms:8.1f}ms {e.device:<{width}} {e.direction} {e.text}" for e in self.entries)
+        lines = [f"{e.at_ms:8.1f}ms {e.device:<{width}} {e.direction} {e.text}" for e in self.entries]
+        if len(lines) > head + tail:
+            omitted = len(lines) - head - tail
+            lines = [*lines[:head], f"... {omitted} frames omitted ...", *lines[-tail:]]
+        return "\n".join(lines)
