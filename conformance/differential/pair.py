@@ -109,7 +109,11 @@ class Sequence:
         self.target = Side("target", e.target_url, e.target_admin, e.timeout)
         self.reference = Side("reference", e.reference_url, e.reference_admin, e.timeout)
         tag = run_tag()
-        self._call(_pair(self.target.open(self.cast, tag), self.reference.open(self.cast, tag)))
+        try:
+            self._call(_pair(self.target.open(self.cast, tag), self.reference.open(self.cast, tag)))
+        except BaseException:
+            self.close()  # no socket or HTTP session outlives a sequence that could not start
+            raise
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run(coroutine, self.endpoints.timeout * 20)

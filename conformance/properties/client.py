@@ -77,7 +77,11 @@ class User:
         async def open_socket() -> User:
             http = aiohttp.ClientSession()
             connection = Connection(name, FrameTrace())
-            await connection.open(http, target.url, target.timeout)
+            try:
+                await connection.open(http, target.url, target.timeout)
+            except BaseException:
+                await http.close()
+                raise
             return cls(target, connection, http)
 
         user = target.loop.run(open_socket(), target.timeout * 2)
