@@ -12,7 +12,8 @@ in two phases:
    with a 500; when none of them succeeded, the state must again be unchanged.
 
 A barrier (a request whose answer comes after every earlier answer on that socket) ends each phase, so
-"no answer to a heartbeat" is decided without waiting on a timer.
+"no answer to a heartbeat" is decided without waiting on a timer. Each example also sends one random text
+frame on a socket of its own, which must be closed with 1003 and get no answer.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ RANDOM_BLOBS = 25
 MUTANTS = 200
 STAGES = ("connected", "initialized", "authorized")
 MIN_FRAMES = 10_000
+CLOSE_UNSUPPORTED_DATA = 1003
 
 
 @dataclass
@@ -160,6 +162,19 @@ def describe_change(before: Any, after: Any, path: str = "state") -> str:
     return f"{path}: {before!r:.200} -> {after!r:.200}"
 
 
+async def text_frame_closes(url: str, text: str) -> list[str]:
+    """A text frame on a socket of its own: closed with 1003 (semantics.md §2, REF), nothing answered."""
+    user = await sign_up(url)
+    answered = len(user.client.received.results)
+    await user.client.ws.send_str(text)
+    code = await user.client.wait_closed()
+    await user.client.close()
+    extra = len(user.client.received.results) - answered
+    if code != CLOSE_UNSUPPORTED_DATA or extra:
+        return [f"text frame {text!r}: close code {code}, {extra} answers (expected 1003, none)"]
+    return []
+
+
 def build_frames(members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random) -> list[bytes]:
     valid = []
     for message in members:
@@ -180,9 +195,10 @@ def build_frames(members: list[core_pb2.ClientMessage], blobs: list[bytes], rng:
     members=every_member(),
     blobs=st.lists(st.binary(max_size=64), min_size=RANDOM_BLOBS, max_size=RANDOM_BLOBS),
     rng=st.randoms(use_true_random=False),
+    text=st.text(max_size=64),
 )
 def fuzz_one_batch(
-    fuzz_run: FuzzRun, members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random
+    fuzz_run: FuzzRun, members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random, text: str
 ) -> None:
     """One hypothesis example: one batch of frames, in two phases, on three fresh sockets."""
     frames = build_frames(members, blobs, rng)
@@ -216,6 +232,9 @@ def fuzz_one_batch(
                 if after != before:
                     problems.append(f"state changed although no request succeeded: {describe_change(before, after)}")
                 tally.state_checks += 1
+            problems += await text_frame_closes(fuzz_run.server.url, text)
+            tally.frames["text"] += 1
+            tally.sockets += 1
         finally:
             for client, _ in sockets:
                 await client.close()
@@ -237,7 +256,7 @@ def test_fuzzed_frames_get_the_spec_answer_and_invalid_ones_change_nothing(fuzz_
           f"{tally.state_checks} state comparisons, answers {dict(tally.answers)}")
     assert sum(tally.frames.values()) >= MIN_FRAMES
     assert tally.members == set(CLIENT_MEMBERS)
-    assert all(tally.frames[kind.value] > 0 for kind in oracle.Kind)
+    assert all(tally.frames[kind] > 0 for kind in [*(k.value for k in oracle.Kind), "text"])
 
     async def still_serving() -> None:
         user = await sign_up(fuzz_run.server.url)
