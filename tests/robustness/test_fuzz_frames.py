@@ -226,7 +226,8 @@ def fuzz_one_batch(
                 problems += played.problems
                 for expectation, answer in played.pairs:
                     changed |= oracle.may_have_changed_state(expectation, answer)
-                    tally.answers[answer.WhichOneof("result") or "empty"] += 1
+                    outcome = answer.WhichOneof("result") or "empty"
+                    tally.answers[f"error {answer.error.error_code}" if outcome == "error" else outcome] += 1
             if not changed:
                 after = comparable(state(fuzz_run.server))
                 if after != before:
