@@ -7,7 +7,7 @@ from typing import Any
 from conformance.scenario import model
 from conformance.scenario.loader import source_lines
 from conformance.scenario.patterns import Mismatch, assign, match, message_slot, show, show_pattern
-from conformance.wire.client import Connection
+from conformance.wire.client import Connection, ReceivedUpdate
 from osmiumwire import core_pb2
 
 
@@ -47,7 +47,7 @@ def explain_missing(connection: Connection, wanted: list[Any], within: float) ->
             for candidate in same[:3]:
                 for mismatch in match(sub, message_slot(candidate.payload), member)[:4]:
                     lines.append(f"          closest {member}: {mismatch}")
-    inbox = "\n".join(f"  {show(r.update)}" for r in connection.inbox) or "  (nothing)"
+    inbox = updates_text(connection.inbox) or "  (nothing)"
     lines.append(f"updates in the inbox of {connection.label}:\n{inbox}")
     fault = connection.fault()
     if fault:
@@ -60,3 +60,14 @@ def snippet(source: model.Source) -> str:
     if not lines:
         return ""
     return "\n".join(f"  {number:4} | {text}" for number, text in lines) + "\n"
+
+
+MAX_LISTED = 20
+
+
+def updates_text(received: list[ReceivedUpdate]) -> str:
+    """Updates, one per line, at most MAX_LISTED of them (a flooding target must not drown the report)."""
+    lines = [f"  {show(r.update)}" for r in received[:MAX_LISTED]]
+    if len(received) > MAX_LISTED:
+        lines.append(f"  ... and {len(received) - MAX_LISTED} more")
+    return "\n".join(lines)

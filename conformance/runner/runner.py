@@ -20,11 +20,19 @@ from conformance.outcome import CheckFailure, Level
 from conformance.runner.actors import ActorHandle, ActorProvisioner, SetupFailure
 from conformance.runner.admin import AdminClient, AdminError
 from conformance.runner.barrier import barrier
-from conformance.runner.explain import code_text, expect_text, explain_missing, mismatch_text, show_result, snippet
+from conformance.runner.explain import (
+    code_text,
+    expect_text,
+    explain_missing,
+    mismatch_text,
+    show_result,
+    snippet,
+    updates_text,
+)
 from conformance.runner.messages import build_request, readable_request_id, walk_result
 from conformance.scenario import model
 from conformance.scenario.expressions import ExpressionError, UnknownName, names_in_value, render
-from conformance.scenario.patterns import assign, match, message_slot, show, show_pattern
+from conformance.scenario.patterns import assign_fits, match, message_slot, show, show_pattern
 from conformance.wire.client import Connection, ReceivedUpdate, WireFailure
 from conformance.wire.trace import FrameTrace
 from osmiumwire import core_pb2
@@ -52,6 +60,37 @@ class RunReport:
     unsupported: str | None = None
     unreachable: str | None = None
     duration_s: float = 0.0
+
+
+class InboxPlacement:
+    """Which inbox updates the wanted patterns take, recomputed cheaply as updates keep arriving.
+
+    Each update is matched against the patterns once (a flooding target costs one pass per update), and the
+    full assignment runs only once every pattern has at least one candidate.
+    """
+
+    def __init__(self, wanted: list[Any]) -> None:
+        self.wanted = wanted
+        self.fits: dict[int, list[bool]] = {}  # update sequence -> which patterns it matches
+        self.candidates = [0] * len(wanted)
+
+    def _learn(self, inbox: list[ReceivedUpdate]) -> None:
+        for received in inbox:
+            if received.sequence not in self.fits:
+                row = [not match(p, message_slot(received.update)) for p in self.wanted]
+                self.fits[received.sequence] = row
+                self.candidates = [count + fit for count, fit in zip(self.candidates, row, strict=True)]
+
+    def places(self, inbox: list[ReceivedUpdate]) -> list[int | None]:
+        self._learn(inbox)
+        rows = [self.fits[r.sequence] for r in inbox]
+        return assign_fits([[row[i] for row in rows] for i in range(len(self.wanted))])
+
+    def complete(self, inbox: list[ReceivedUpdate]) -> bool:
+        self._learn(inbox)
+        if min(self.candidates, default=1) == 0:
+            return False
+        return None not in self.places(inbox)
 
 
 class StepAbort(Exception):
@@ -393,14 +432,12 @@ class ScenarioRunner:
         within = step.within or self.timeout_of(step)
         level = self.level_of(step)
 
-        def placement(connection: Connection) -> list[int | None]:
-            return assign(wanted, [message_slot(r.update) for r in connection.inbox])
-
         async def on_one(connection: Connection) -> tuple[Connection, list[ReceivedUpdate] | None]:
-            complete = await connection.wait_until(lambda: None not in placement(connection), within)
+            placement = InboxPlacement(wanted)
+            complete = await connection.wait_until(lambda: placement.complete(connection.inbox), within)
             if not complete:
                 return connection, None
-            places = placement(connection)
+            places = placement.places(connection.inbox)
             return connection, [connection.inbox[i] for i in places if i is not None]
 
         outcomes = await asyncio.gather(*(on_one(c) for c in connections))
@@ -425,7 +462,7 @@ class ScenarioRunner:
                     self.fail(step, label, level, f"only: the barrier failed: {exc}")
                     return
                 if connection.inbox:
-                    extra = "\n".join(f"  {show(r.update)}" for r in connection.inbox)
+                    extra = updates_text(connection.inbox)
                     self.fail(
                         step, label, level, f"only: no other update may arrive on {connection.label}, got:\n{extra}"
                     )
@@ -449,7 +486,7 @@ class ScenarioRunner:
             ]
             if hits:
                 what = "no update at all" if unwanted is None else "none of " + show_pattern(unwanted)
-                got = "\n".join(f"  {show(r.update)}" for r in hits)
+                got = updates_text(hits)
                 self.fail(
                     step,
                     label,

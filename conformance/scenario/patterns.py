@@ -253,7 +253,11 @@ def assign(patterns: Sequence[Any], candidates: Sequence[Slot]) -> list[int | No
 
     Returns, per pattern, the index of its candidate, or None for patterns that could not be given one.
     """
-    fits = [[matches(p, c) for c in candidates] for p in patterns]
+    return assign_fits([[matches(p, c) for c in candidates] for p in patterns])
+
+
+def assign_fits(fits: Sequence[Sequence[bool]]) -> list[int | None]:
+    """`assign` on a precomputed matrix: fits[pattern][candidate] says whether the candidate matches."""
     owner: dict[int, int] = {}
 
     def place(pattern_index: int, seen: set[int]) -> bool:
@@ -265,9 +269,9 @@ def assign(patterns: Sequence[Any], candidates: Sequence[Slot]) -> list[int | No
                     return True
         return False
 
-    for index in range(len(patterns)):
+    for index in range(len(fits)):
         place(index, set())
-    result: list[int | None] = [None] * len(patterns)
+    result: list[int | None] = [None] * len(fits)
     for candidate_index, pattern_index in owner.items():
         result[pattern_index] = candidate_index
     return result

@@ -118,9 +118,7 @@ class Connection:
             ids = ", ".join(str(r.req_id) for r in self.unsolicited[-5:])
             notes.append(f"results arrived for req_id(s) nobody asked for: {ids}")
         if self.closed:
-            notes.append(
-                f"the socket was closed (code {self.closed.code})"
-            )
+            notes.append(f"the socket was closed (code {self.closed.code})")
         if self.broken:
             notes.append(self.broken)
         return ("; " + "; ".join(notes)) if notes else ""
@@ -179,7 +177,7 @@ class Connection:
                 elif frame.type == aiohttp.WSMsgType.TEXT:
                     self._break(f"the target sent a text frame: {frame.data[:80]!r}")
                 elif frame.type == aiohttp.WSMsgType.ERROR:
-                    self._break(f"WebSocket error: {self._ws.exception()}")
+                    self._break(_describe_ws_error(frame.data if frame.data is not None else self._ws.exception()))
                 await self._notify()
         except (aiohttp.ClientError, ConnectionError) as exc:
             self.trace.event(self.label, f"read error: {exc}")
@@ -235,3 +233,10 @@ class Connection:
             self._reader.cancel()
             with contextlib.suppress(BaseException):
                 await self._reader
+
+
+def _describe_ws_error(error: object) -> str:
+    """aiohttp's WebSocket errors in words (a frame over the size limit is the usual one: code 1009)."""
+    if isinstance(error, aiohttp.WebSocketError):
+        return f"WebSocket protocol error (close code {error.code}): {error}"
+    return f"WebSocket error: {error or 'the connection failed'}"

@@ -297,3 +297,12 @@ def test_lowered_step_that_cannot_save_stops_without_a_case_error(tmp_path: Path
     outcome = run_yaml(tmp_path, scenario(steps))
     [failure] = outcome.report.failures
     assert failure.level is Level.REFERENCE and outcome.report.error is None
+
+
+def test_a_flood_of_updates_keeps_the_failure_short(tmp_path: Path) -> None:
+    steps = CREATE + "      - receive: {on: bob@web, updates: [{chat_typing: {typing: true}}], within: 0.5}\n"
+    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(flood_on_create=2_000))
+    [failure] = outcome.report.failures
+    assert "... and 1981 more" in failure.message  # 2,000 typing updates and the UpdateGroup, 20 listed
+    assert failure.message.count("\n") < 60
+    assert "frames omitted" in outcome.report.trace

@@ -23,6 +23,7 @@ class Misbehaviour:
     garbage_on: set[str] = field(default_factory=set)  # answer with bytes that are not a ServerMessage
     wrong_req_id_on: set[str] = field(default_factory=set)  # answer with req_id + 1000
     stray_typing_on_create: bool = False  # CreateChat also pushes a chat_typing to the members
+    flood_on_create: int = 0  # CreateChat also pushes this many chat_typing updates to the members
     owner_flag_wrong: bool = False  # members' UpdateGroup says owner=true
     error_code: int = 404  # code for LookupInvite errors
 
@@ -170,6 +171,9 @@ class ToyServer:
                 after.append((self.by_id[user_id], updates_pb2.Update(group=updates_pb2.UpdateGroup(group=group))))
                 if bad.stray_typing_on_create and user_id != owner.id:
                     typing = updates_pb2.UpdateChatTyping(user_id=owner.id, typing=True)
+                    after.append((self.by_id[user_id], updates_pb2.Update(chat_typing=typing)))
+                for _ in range(bad.flood_on_create if user_id != owner.id else 0):
+                    typing = updates_pb2.UpdateChatTyping(user_id=owner.id, typing=False)
                     after.append((self.by_id[user_id], updates_pb2.Update(chat_typing=typing)))
         elif member == "chats_get_chats":
             result.chats.SetInParent()
