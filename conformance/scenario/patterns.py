@@ -77,18 +77,29 @@ def field_slot(message: Message, name: str) -> Slot | None:
     return Slot(value, descriptor, False, value != descriptor.default_value)
 
 
+MAX_SHOWN_ITEMS = 10
+MAX_SHOWN_CHARS = 1_500
+
+
+def _items(shown: list[str], total: int) -> str:
+    more = f", ... {total - len(shown)} more" if total > len(shown) else ""
+    return "[" + ", ".join(shown) + more + "]"
+
+
 def show(value: Any, slot: Slot | None = None) -> str:
-    """A short readable form of a value (protobuf text format for messages)."""
+    """A short readable form of a value (protobuf text format for messages), bounded in length."""
     if isinstance(value, Message):
         text = text_format.MessageToString(value, as_one_line=True)
+        if len(text) > MAX_SHOWN_CHARS:
+            text = text[:MAX_SHOWN_CHARS] + " ..."
         return f"{value.DESCRIPTOR.name}{{{text}}}"
     if slot is not None and slot.repeated:
-        return "[" + ", ".join(show(item, slot.element(item)) for item in value) + "]"
+        return _items([show(item, slot.element(item)) for item in list(value)[:MAX_SHOWN_ITEMS]], len(value))
     if slot is not None and slot.is_enum and isinstance(value, int) and slot.field is not None and slot.field.enum_type:
         enum_value = slot.field.enum_type.values_by_number.get(value)
         return enum_value.name if enum_value else str(value)
     if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated"):
-        return "[" + ", ".join(show(item) for item in value) + "]"
+        return _items([show(item) for item in list(value)[:MAX_SHOWN_ITEMS]], len(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)

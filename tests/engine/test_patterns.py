@@ -113,3 +113,12 @@ def test_assign_gives_each_pattern_a_distinct_candidate() -> None:
     # a greedy choice of 1 for the first pattern would starve the second
     assert assign([{"id": {"$lt": 3}}, {"id": 1}], candidates) == [1, 0]
     assert assign([{"id": 1}, {"id": 1}], candidates) in ([0, None], [None, 0])
+
+
+def test_long_values_are_shown_bounded() -> None:
+    from conformance.scenario.patterns import show
+
+    big = types_pb2.Group(participant_ids=list(range(1, 501)))
+    [mismatch] = match({"participant_ids": {"$len": 3}}, message_slot(big))
+    assert "... 490 more" in mismatch.got
+    assert len(show(types_pb2.Group(name="x" * 5_000))) < 1_600
