@@ -51,7 +51,10 @@ def fixture_schema() -> dict[str, Any]:
     return loaded
 
 
-def _validator(schema: dict[str, Any]) -> Draft7Validator:
+@cache
+def _validator(kind: str) -> Draft7Validator:
+    """The validator of case files ("case") or fixture files ("fixture"), built once per process."""
+    schema = case_schema() if kind == "case" else fixture_schema()
     case = case_schema()
     resource: Resource[Any] = Resource.from_contents(case)
     # by its $id, and by the relative name the fixture schema uses (so editors resolve it next to the file)
@@ -60,11 +63,11 @@ def _validator(schema: dict[str, Any]) -> Draft7Validator:
 
 
 def validate_case_document(document: Any, file: str) -> list[CaseError]:
-    return _validate(_validator(case_schema()), document, file)
+    return _validate(_validator("case"), document, file)
 
 
 def validate_fixture_document(document: Any, file: str) -> list[CaseError]:
-    return _validate(_validator(fixture_schema()), document, file)
+    return _validate(_validator("fixture"), document, file)
 
 
 def _validate(validator: Draft7Validator, document: Any, file: str) -> list[CaseError]:
