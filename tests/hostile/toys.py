@@ -333,7 +333,8 @@ def main() -> None:
         raise SystemExit(2)
     with running(sys.argv[1]) as toy:
         print(toy.url, flush=True)
-        threading.Event().wait()
+        with suppress(KeyboardInterrupt):  # Ctrl-C is how a manual session ends, not an error
+            threading.Event().wait()
 
 
 if __name__ == "__main__":
