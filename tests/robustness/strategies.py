@@ -2,13 +2,15 @@
 
 `client_message(member)` draws a `ClientMessage` carrying that oneof member with random values in every
 field, recursively (bounded depth, short repeated fields and strings: the point is shape, not volume).
-`mutate` turns a valid frame into a damaged one (flip, truncate, insert, delete, duplicate).
+`mutate` turns a valid frame into a damaged one (flip, truncate, insert, delete, duplicate); `aim` points
+random ids at entities that exist, so that requests get past "unknown id" into the code behind it.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, OneofDescriptor
@@ -148,3 +150,26 @@ def mutate(frame: bytes, rng: random.Random) -> bytes:
         else:
             data[at:at] = data[at : at + rng.randint(1, 8)]
     return bytes(data)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Ids and invite codes that exist on the server, so that fuzzed requests reach past the 404s."""
+
+    ids: tuple[int, ...]
+    codes: tuple[str, ...]
+
+
+def aim(message: Message, known: Known, rng: random.Random, share: float = 0.5) -> None:
+    """Replace about `share` of the 64-bit ids (and every invite `code`) in `message` with ones that exist."""
+    for descriptor, value in message.ListFields():
+        if descriptor.type == F.TYPE_MESSAGE:
+            for item in value if descriptor.is_repeated else [value]:
+                aim(item, known, rng, share)
+        elif descriptor.type in (F.TYPE_FIXED64, F.TYPE_UINT64) and known.ids:
+            if descriptor.is_repeated:
+                value[:] = [rng.choice(known.ids) if rng.random() < share else v for v in value]
+            elif rng.random() < share:
+                setattr(message, descriptor.name, rng.choice(known.ids))
+        elif descriptor.type == F.TYPE_STRING and descriptor.name == "code" and known.codes and rng.random() < share:
+            setattr(message, descriptor.name, rng.choice(known.codes))

@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from mockserver.embedded import EmbeddedServer
-from osmiumwire import core_pb2, messages_pb2, refs_pb2
+from osmiumwire import chats_pb2, core_pb2, messages_pb2, refs_pb2
 from tests.robustness import oracle
 from tests.robustness.harness import serving, state
-from tests.robustness.strategies import CLIENT_MEMBERS, every_member, mutate
+from tests.robustness.strategies import CLIENT_MEMBERS, Known, aim, every_member, mutate
 from tests.robustness.wire_client import WireClient, sign_up
 
 EXAMPLES = 14
@@ -86,10 +86,25 @@ def fuzz_run() -> Iterator[FuzzRun]:
         logging.getLogger().removeHandler(errors)
 
 
+async def seeded_world(url: str) -> tuple[WireClient, oracle.SocketState, Known, WireClient]:
+    """A signed-in socket whose user owns a group with a second user, messages in the group, in saved messages
+    and in a DM, and two invites: the ids and codes fuzzed requests are aimed at (`strategies.aim`)."""
+    owner, other = await sign_up(url), await sign_up(url)
+    body = chats_pb2.CreateChat(name="fuzz", users=[refs_pb2.UserRef(user_id=other.user_id)])
+    group_id = (await owner.client.ok("chats_create_chat", body)).group.id
+    group = refs_pb2.ChatRef(group=refs_pb2.GroupRef(group_id=group_id))
+    ids = [owner.user_id, other.user_id, owner.session_id, group_id]
+    for sender, ref in [(owner, group), (other, group), (owner, refs_pb2.ChatRef(self=refs_pb2.RefSelf())),
+                        (owner, refs_pb2.ChatRef(user=refs_pb2.UserRef(user_id=other.user_id)))]:
+        sent = await sender.client.ok("messages_send_message", messages_pb2.SendMessage(chat_ref=ref, message="seed"))
+        ids.append(sent.sent_message.message_id)
+    invite = chats_pb2.CreateChatInvite(chat_ref=group)
+    codes = [(await user.client.ok("chats_create_chat_invite", invite)).created_invite.code for user in (owner, other)]
+    signed_in = oracle.SocketState(initialized=True, authorized=True)
+    return owner.client, signed_in, Known(tuple(ids), tuple(codes)), other.client
+
+
 async def open_socket(url: str, stage: str) -> tuple[WireClient, oracle.SocketState]:
-    if stage == "authorized":
-        user = await sign_up(url)
-        return user.client, oracle.SocketState(initialized=True, authorized=True)
     client = await WireClient.connect(url)
     if stage == "initialized":
         await client.ok("core_initialize")
@@ -175,9 +190,12 @@ async def text_frame_closes(url: str, text: str) -> list[str]:
     return []
 
 
-def build_frames(members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random) -> list[bytes]:
+def build_frames(
+    members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random, known: Known
+) -> list[bytes]:
     valid = []
     for message in members:
+        aim(message, known, rng)
         message.id = rng.randrange(1, 2**32)
         valid.append(message.SerializeToString())
     seeds = valid + blobs
@@ -201,15 +219,17 @@ def fuzz_one_batch(
     fuzz_run: FuzzRun, members: list[core_pb2.ClientMessage], blobs: list[bytes], rng: random.Random, text: str
 ) -> None:
     """One hypothesis example: one batch of frames, in two phases, on three fresh sockets."""
-    frames = build_frames(members, blobs, rng)
-    invalid = [frame for frame in frames if oracle.expect(frame, oracle.SocketState()).kind is not oracle.Kind.REQUEST]
-    invalid_set = set(invalid)
-    requests = [frame for frame in frames if frame not in invalid_set]
     tally = fuzz_run.tally
+    url = fuzz_run.server.url
 
-    async def example() -> list[str]:
-        sockets = [await open_socket(fuzz_run.server.url, stage) for stage in STAGES]
+    async def example() -> tuple[list[str], list[bytes]]:
+        owner, owner_state, known, other = await seeded_world(url)
+        sockets = [await open_socket(url, stage) for stage in STAGES[:2]] + [(owner, owner_state)]
         tally.sockets += len(sockets)
+        frames = build_frames(members, blobs, rng, known)
+        kinds = [oracle.expect(frame, oracle.SocketState()).kind for frame in frames]
+        invalid = [frame for frame, kind in zip(frames, kinds, strict=True) if kind is not oracle.Kind.REQUEST]
+        requests = [frame for frame, kind in zip(frames, kinds, strict=True) if kind is oracle.Kind.REQUEST]
         problems: list[str] = []
         try:
             before = comparable(state(fuzz_run.server))
@@ -239,9 +259,10 @@ def fuzz_one_batch(
         finally:
             for client, _ in sockets:
                 await client.close()
-        return problems
+            await other.close()
+        return problems, frames
 
-    problems = fuzz_run.runner.run(example())
+    problems, frames = fuzz_run.runner.run(example())
     for frame in frames:
         tally.frames[oracle.expect(frame, oracle.SocketState()).kind.value] += len(STAGES)
     tally.members.update(message.WhichOneof("message") or "" for message in members)
