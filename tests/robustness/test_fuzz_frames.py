@@ -2,9 +2,10 @@
 table says, and the server's state untouched by invalid frames.
 
 Each hypothesis example builds one batch of frames: one ClientMessage per oneof member with random field
-values (from the descriptors), random byte strings, and mutants of both. Every batch goes, in its own
-shuffled order, to three fresh sockets at the three lifecycle stages (connected, initialized, authorized),
-in two phases:
+values (from the descriptors), random byte strings, and mutants of both. The signed-in socket's user owns a
+small seeded world (a group, messages, invites), and about half of the ids and codes in the batch are aimed
+at it, so requests reach past "unknown id". Every batch goes, in its own shuffled order, to three fresh
+sockets at the three lifecycle stages (connected, initialized, authorized), in two phases:
 
 1. the frames that are not requests (malformed, heartbeats, unknown members): the state dump
    (`GET /__admin/state`) must be identical before and after;
