@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -113,7 +112,7 @@ async def build(url: str, plan: WorldPlan) -> World:
     return world
 
 
-def forbidden_requests(world: World, message_id: int) -> list[tuple[str, Any]]:
+def forbidden_requests(world: World, message_id: int) -> list[tuple[str, Message]]:
     """Every group RPC a non-member might try, each of which must be refused."""
     ref = world.ref()
     someone = world.owner.user_id
@@ -207,7 +206,7 @@ async def check_role_actions(world: World, plan: WorldPlan) -> None:
         if actor is None:
             continue
         is_owner = actor is world.owner
-        expectations: list[tuple[str, Any, bool]] = [
+        expectations: list[tuple[str, Message, bool]] = [
             ("chats_edit_chat", chats_pb2.EditChat(chat_ref=world.ref(), name=f"by {role}"), is_owner),
             ("messages_edit_message",
              messages_pb2.EditMessage(chat_ref=world.ref(), message_id=message_id, message="edited"),

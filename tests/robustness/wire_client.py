@@ -2,7 +2,7 @@
 
 The conformance engine has its own client; this one exists so that the robustness tests exercise the
 reference server without depending on the engine, and so that they can send frames no well-behaved client
-sends (garbage, text, a raw WebSocket header). It never sleeps: waiting is on futures and conditions,
+sends (garbage, text, a raw WebSocket header). It never sleeps: waiting is on futures and events,
 with timeouts only as upper bounds.
 """
 
@@ -13,9 +13,9 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
+from google.protobuf.message import Message
 
 from osmiumwire import auth_pb2, core_pb2, updates_pb2
 
@@ -52,7 +52,6 @@ class WireClient:
         self.on_update: Callable[[updates_pb2.Update], None] = self.received.updates.append
         self.ws = ws
         self._waiting: dict[int, deque[asyncio.Future[core_pb2.RPCResult]]] = {}
-        self._changed = asyncio.Condition()
         self.closed = asyncio.Event()
         self.close_code: int | None = None
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
@@ -83,8 +82,6 @@ class WireClient:
                     self._dispatch(frame.data)
                 elif frame.type == aiohttp.WSMsgType.TEXT:
                     self.received.text_frames += 1
-                async with self._changed:
-                    self._changed.notify_all()
         finally:
             self.close_code = self.ws.close_code
             self.closed.set()
@@ -92,8 +89,6 @@ class WireClient:
                 for future in waiters:
                     if not future.done():
                         future.set_exception(ConnectionError(f"socket closed with code {self.close_code}"))
-            async with self._changed:
-                self._changed.notify_all()
 
     def _dispatch(self, data: bytes) -> None:
         try:
@@ -111,15 +106,6 @@ class WireClient:
             future = waiters.popleft()
             if not future.done():
                 future.set_result(result)
-
-    async def wait_until(self, predicate: Any, timeout: float = UPPER_BOUND_S) -> None:
-        """Wait (on frames arriving, never on a timer) until `predicate()` holds; `timeout` is an upper bound."""
-
-        async def _wait() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: bool(predicate()) or self.closed.is_set())
-
-        await asyncio.wait_for(_wait(), timeout)
 
     async def wait_closed(self, timeout: float = UPPER_BOUND_S) -> int | None:
         await asyncio.wait_for(self.closed.wait(), timeout)
@@ -140,7 +126,9 @@ class WireClient:
     async def send_bytes(self, data: bytes) -> None:
         await self.ws.send_bytes(data)
 
-    async def call(self, member: str, body: Any = None, *, timeout: float = UPPER_BOUND_S) -> core_pb2.RPCResult:
+    async def call(
+        self, member: str, body: Message | None = None, *, timeout: float = UPPER_BOUND_S
+    ) -> core_pb2.RPCResult:
         """Send one RPC (`member` of ClientMessage, `body` a message or None for an empty one), await its answer."""
         message = core_pb2.ClientMessage(id=self.next_id())
         getattr(message, member).SetInParent()
@@ -150,7 +138,7 @@ class WireClient:
         await self.send_bytes(message.SerializeToString())
         return await asyncio.wait_for(answer, timeout)
 
-    async def ok(self, member: str, body: Any = None) -> core_pb2.RPCResult:
+    async def ok(self, member: str, body: Message | None = None) -> core_pb2.RPCResult:
         """`call`, and raise `RPCFailed` when the server answered with an error."""
         result = await self.call(member, body)
         if result.WhichOneof("result") == "error":
