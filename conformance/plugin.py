@@ -10,7 +10,7 @@ import asyncio
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,11 +18,13 @@ from conformance.errors import CaseError, CaseErrors, TargetUnreachable
 from conformance.grading import grade
 from conformance.outcome import RESULT_KEY, UNREACHABLE_KEY, Outcome, ScenarioResult
 from conformance.report_text import render_result
-from conformance.runner.runner import RunReport, RunSettings, ScenarioRunner
 from conformance.scenario.model import Scenario
-from conformance.scenario.parse import FixtureLibrary, load_case_file
-from conformance.session import TargetSession, run_identity
 from conformance.target import PROFILE_KEY, TargetProfile, default_profile, load_profile
+
+if TYPE_CHECKING:  # imported when first needed: the plugin loads in every pytest run of the environment
+    from conformance.runner.runner import RunReport, RunSettings
+    from conformance.scenario.parse import FixtureLibrary
+    from conformance.session import TargetSession
 
 SKIPPED_FOLDERS = ("fixtures", "requirements")
 LEVEL_MARKS = {"MUST": "must", "SHOULD": "should", "REFERENCE": "reference"}
@@ -30,16 +32,28 @@ LEVEL_MARKS = {"MUST": "must", "SHOULD": "should", "REFERENCE": "reference"}
 
 @dataclass
 class PluginState:
-    """Per-process state: the target session (lazy), fixture libraries, ids seen, attempts per scenario."""
+    """Per-process state: the target (resolved lazily), fixture libraries, ids seen, attempts per scenario."""
 
     profile: TargetProfile
-    target: TargetSession
+    url_override: str | None
+    step_timeout: float
+    workerinput: dict[str, Any] | None
     strict: bool
     case_root_override: Path | None
     fixtures: dict[Path, FixtureLibrary] = field(default_factory=dict)
     seen_ids: dict[str, str] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     registered_marks: set[str] = field(default_factory=set)
+    started_target: TargetSession | None = None
+
+    def target(self) -> TargetSession:
+        """The target session, created on the first scenario that runs (never in a run without cases)."""
+        if self.started_target is None:
+            from conformance.session import TargetSession, run_identity
+
+            identity = run_identity(self.workerinput)
+            self.started_target = TargetSession(self.profile, self.url_override, self.step_timeout, identity)
+        return self.started_target
 
 
 STATE_KEY = pytest.StashKey[PluginState]()
@@ -103,11 +117,12 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         profile = default_profile(url)
     config.stash[PROFILE_KEY] = profile
-    identity = run_identity(getattr(config, "workerinput", None))
     root = config.getoption("case_root", default=None)
     config.stash[STATE_KEY] = PluginState(
         profile=profile,
-        target=TargetSession(profile, url, float(config.getoption("step_timeout")), identity),
+        url_override=url,
+        step_timeout=float(config.getoption("step_timeout")),
+        workerinput=getattr(config, "workerinput", None),
         strict=bool(config.getoption("conformance_strict", default=False)),
         case_root_override=Path(root).resolve() if root else None,
     )
@@ -119,8 +134,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE_KEY, None)
-    if state is not None:
-        state.target.stop()
+    if state is not None and state.started_target is not None:
+        state.started_target.stop()
 
 
 def case_root_of(path: Path) -> Path | None:
@@ -146,6 +161,8 @@ class CaseFile(pytest.File):
     """One case file: one pytest item per scenario; a broken file is one collection error on one screen."""
 
     def collect(self) -> list[pytest.Item]:
+        from conformance.scenario.parse import FixtureLibrary, load_case_file
+
         state = self.config.stash[STATE_KEY]
         root = state.case_root_override or case_root_of(self.path) or self.path.parent
         library = state.fixtures.setdefault(
@@ -217,7 +234,7 @@ class ScenarioItem(pytest.Item):
 
     def _run(self, state: PluginState) -> ScenarioResult:
         try:
-            settings = state.target.resolve()
+            settings = state.target().resolve()
         except TargetUnreachable as exc:
             reason = f"target unreachable: {exc}"
             self.config.stash[UNREACHABLE_KEY] = str(exc)
@@ -228,7 +245,9 @@ class ScenarioItem(pytest.Item):
             return self._result(Outcome.UNSUPPORTED, reason=f"the target lacks {', '.join(missing)}")
         attempt = state.attempts.get(self.scenario.id, 0)
         state.attempts[self.scenario.id] = attempt + 1
-        unique = state.target.identity.unique_for(self.scenario.id, attempt)
+        unique = state.target().identity.unique_for(self.scenario.id, attempt)
+        from conformance.runner.runner import ScenarioRunner
+
         report = asyncio.run(ScenarioRunner(self.scenario, settings, unique).run())
         return self._graded(report, state)
 
