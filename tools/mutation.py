@@ -1,11 +1,14 @@
 """Mutation score of the case library: run mutmut on a sample of the domain core, then tabulate the results.
 
+    python tools/mutation.py draw [--seed S] [--count N] # (once) seeded random names from the other modules
     python tools/mutation.py run [--all] [--jobs N]    # fresh mutants/, then `mutmut run` on the sample
     python tools/mutation.py report [--markdown]       # the table and the survivors, from mutants/*.meta
 
 Why a wrapper rather than a bare `mutmut run`:
 
-* the sample is chosen up front and written down here (`SAMPLE`), so the figures in docs/quality.md can be
+* the sample is chosen up front and written down: every mutant of the modules in `SAMPLE`, plus the seeded random
+  draw from every other module listed in `tools/mutation-random-sample.txt` (names are stable while the source
+  does not change; a name that no longer exists is simply not run), so the figures in docs/quality.md can be
   reproduced exactly; `--all` runs every mutant of mockserver/domain/ instead (hours on two cores);
 * mutmut 3.8 drops its test-to-function map when it is rerun over an existing `mutants/` whose sources it does
   not regenerate (every mutant then reads "no tests"), so `run` always starts from an empty `mutants/`;
@@ -32,6 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 EQUIVALENTS_FILE = ROOT / "tools" / "mutation-equivalents.yaml"
+RANDOM_SAMPLE_FILE = ROOT / "tools" / "mutation-random-sample.txt"
 
 # Every mutant of these functions: the paging, read-state and invite rules, and the index under them all.
 SAMPLE: tuple[str, ...] = (
@@ -74,6 +78,41 @@ class Equivalent:
     reason: str
 
 
+def random_sample_names(path: Path = RANDOM_SAMPLE_FILE) -> tuple[str, ...]:
+    if not path.exists():
+        return ()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def sample_patterns() -> tuple[str, ...]:
+    """The whole sample as mutmut filters: module globs and exact names (fnmatch treats a name as itself)."""
+    return SAMPLE + random_sample_names()
+
+
+def all_mutant_names(mutants_dir: Path = MUTANTS) -> list[str]:
+    names: list[str] = []
+    for meta in sorted((mutants_dir / "mockserver" / "domain").glob("*.py.meta")):
+        names += json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    return sorted(names)
+
+
+def draw(seed: int, count: int) -> int:
+    """Pick `count` mutants at random (seeded) among those outside `SAMPLE`, from a generated mutants/."""
+    import random
+    from fnmatch import fnmatch
+
+    others = [n for n in all_mutant_names() if not any(fnmatch(n, p) for p in SAMPLE)]
+    if not others:
+        print("no generated mutants in mutants/: run `python tools/mutation.py run` once first", file=sys.stderr)
+        return 2
+    chosen = sorted(random.Random(seed).sample(others, min(count, len(others))))
+    header = f"# seeded random sample (seed {seed}, {len(chosen)} of {len(others)} mutants outside SAMPLE)\n"
+    RANDOM_SAMPLE_FILE.write_text(header + "\n".join(chosen) + "\n", encoding="utf-8")
+    print(f"wrote {len(chosen)} names to {RANDOM_SAMPLE_FILE.relative_to(ROOT)}")
+    return 0
+
+
 def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, Equivalent]:
     if not path.exists():
         return {}
@@ -81,7 +120,7 @@ def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, Equivalent]:
     return {e["mutant"]: Equivalent(mutant=e["mutant"], reason=e["reason"]) for e in entries}
 
 
-def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = SAMPLE) -> list[ModuleTally]:
+def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = None) -> list[ModuleTally]:
     """Per module, the status of every mutant in the sample (or of all, with `patterns=None`)."""
     from fnmatch import fnmatch
 
@@ -137,7 +176,7 @@ def run(all_mutants: bool, jobs: int) -> int:
         return 2
     if MUTANTS.exists():
         shutil.rmtree(MUTANTS)
-    patterns = [] if all_mutants else list(SAMPLE)
+    patterns = [] if all_mutants else list(sample_patterns())
     command = ["mutmut", "run", "--max-children", str(jobs), *patterns]
     print("+", " ".join(command), flush=True)
     return subprocess.call(command, cwd=ROOT)
@@ -149,16 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="fresh mutants/, then mutmut run on the sample")
     run_parser.add_argument("--all", action="store_true", help="every mutant of mockserver/domain/, not the sample")
     run_parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
+    draw_parser = sub.add_parser("draw", help="seeded random names outside SAMPLE, into " + RANDOM_SAMPLE_FILE.name)
+    draw_parser.add_argument("--seed", type=int, default=6)
+    draw_parser.add_argument("--count", type=int, default=120)
     report_parser = sub.add_parser("report", help="per-module table, score and survivors")
     report_parser.add_argument("--all", action="store_true", help="every mutant in mutants/, not only the sample")
     report_parser.add_argument("--markdown", action="store_true", help="markdown, as pasted in docs/quality.md")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.all, args.jobs)
+    if args.command == "draw":
+        return draw(args.seed, args.count)
     if not MUTANTS.exists():
         print("no mutants/ folder: run `python tools/mutation.py run` first", file=sys.stderr)
         return 2
-    tallies = tally(patterns=None if args.all else SAMPLE)
+    tallies = tally(patterns=None if args.all else sample_patterns())
     print(render_report(tallies, load_equivalents(), markdown=args.markdown))
     return 0
 
