@@ -36,7 +36,6 @@ BENCHMARKS = (
     Benchmark("fanout", "fanout", 300),
     Benchmark("suite", "suite_speed", 900),
     Benchmark("hotpath", "hotpath", 300),
-    Benchmark("whatif", "whatif", 300),
 )
 
 

@@ -32,7 +32,7 @@ from benchmarks.thread_profile import OUT_ENV
 
 RUN_TIMEOUT_S = 900
 DURATION_LINE = re.compile(r"^(?P<seconds>\d+(?:\.\d+)?)s (?P<phase>setup|call|teardown)\s+(?P<node>\S+)")
-SUMMARY_COUNTS = re.compile(r"(?P<count>\d+) (?P<kind>passed|failed|errors?|skipped|xfailed|xpassed)")
+SUMMARY_COUNTS = re.compile(r"(?P<count>\d+) (?P<kind>passed|failed|errors?|skipped|xfailed|xpassed|tests? collected)")
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ def profile_shares(summary: dict[str, Any]) -> tuple[float, float, float, list[s
                 busy_by_area[area] += seconds
         ranked = sorted(((s, a) for a, s in areas.items() if a != "idle"), reverse=True)[:6]
         notes.append(f"thread {thread}: busy {busy:.1f}s: " + ", ".join(f"{a} {s:.1f}s" for s, a in ranked))
+        heaviest = "; ".join(f"{where.rsplit('/', 1)[-1]} {seconds:.1f}s" for seconds, where in data["top"][:5])
+        notes.append(f"thread {thread} heaviest own time: {heaviest}")
     total = sum(busy_by_thread.values()) or float("nan")
     main = sum(seconds for thread, seconds in busy_by_thread.items() if thread.endswith(":MainThread"))
     return main / total, busy_by_area["conformance"] / total, busy_by_area["mockserver"] / total, notes
@@ -117,6 +119,7 @@ def describe_counts(counts: dict[str, int]) -> str:
 def measure(quick: bool) -> Measured:
     sizes = SuiteSizes.choose(quick)
     durations = ("--durations=0", "--durations-min=0")
+    collect_only = run_suite(pytest_argv(sizes.paths, "--collect-only"))
     serial = run_suite(pytest_argv(sizes.paths, "-n", "1", *durations))
     parallel = run_suite(pytest_argv(sizes.paths, "-n", sizes.parallel, *durations))
     with tempfile.TemporaryDirectory() as scratch:
@@ -131,6 +134,12 @@ def measure(quick: bool) -> Measured:
         Figure("wall time, -n 1", serial.wall_s, "s", detail=describe_counts(serial.counts)),
         Figure(f"wall time, -n {sizes.parallel}", parallel.wall_s, "s", detail=describe_counts(parallel.counts)),
         Figure(f"speed-up -n {sizes.parallel} vs -n 1", serial.wall_s / parallel.wall_s, "x"),
+        Figure(
+            "collection alone (YAML + schema), one process",
+            collect_only.wall_s,
+            "s",
+            detail="every xdist worker collects again",
+        ),
         Figure("scenarios timed (-n 1)", float(len(scenarios)), "scenarios"),
         Figure("median scenario (-n 1)", median(scenarios) * 1e3, "ms", detail="setup + call + teardown"),
         Figure("harness (main thread) share of busy time", harness * 100, "%", detail="cProfile, no xdist"),
@@ -138,6 +147,7 @@ def measure(quick: bool) -> Measured:
         Figure("mockserver/ own code share", mockserver * 100, "%"),
     ]
     notes = [
+        f"collection: {collect_only.command}",
         f"-n 1: {serial.command} (exit {serial.exit_code})",
         f"-n {sizes.parallel}: {parallel.command} (exit {parallel.exit_code})",
         f"profile: {OUT_ENV}=FILE {profiled.command} ({profiled.wall_s:.0f}s under cProfile)",

@@ -26,6 +26,7 @@ from benchmarks.loadgen import LoadResult, LoadSpec, Workload, run_load
 from benchmarks.results import Figure, Goal
 from benchmarks.servers import ECHO_COMMAND, MOCK_COMMAND, ServerProcess
 from benchmarks.stats import describe, median, ratio
+from osmiumwire import core_pb2
 
 DISTINCT_REQUESTS = 4096
 FLOOR_GOAL = Goal(">=", 0.5)
@@ -77,6 +78,7 @@ class MockFixture:
     sender: Connection
     members: list[Connection]
     group_id: int
+    get_chat_reply_bytes: int  # the mock's answer; the echo answers with the request frame itself
 
 
 async def prepare_mock(session: aiohttp.ClientSession, url: str, members: int) -> MockFixture:
@@ -90,7 +92,14 @@ async def prepare_mock(session: aiohttp.ClientSession, url: str, members: int) -
     watchers = [connection for connection, _ in others]
     for watcher in watchers:  # a round trip on each socket: the group's setup updates are out of the way
         await watcher.call_ok(frames.get_chat(watcher.next_id(), frames.self_ref()), "chat")
-    return MockFixture(reader=reader, sender=sender, members=watchers, group_id=created.group.id)
+    sample = await reader.call_ok(frames.get_chat(reader.next_id(), frames.self_ref()), "chat")
+    return MockFixture(
+        reader=reader,
+        sender=sender,
+        members=watchers,
+        group_id=created.group.id,
+        get_chat_reply_bytes=len(core_pb2.ServerMessage(id=1, result=sample).SerializeToString()),
+    )
 
 
 async def _measure(sizes: ThroughputSizes) -> Measured:
@@ -174,7 +183,8 @@ async def _measure(sizes: ThroughputSizes) -> Measured:
         "client: the benchmark process; loopback only",
         f"{sizes.rounds} alternating rounds of at most {sizes.load.max_requests} requests or "
         f"{sizes.load.max_seconds}s each, after a discarded warm-up",
-        f"request frames: get_chat {len(get_chat_frames[-1])} B, send_message {len(send_frames[-1])} B",
+        f"request frames: get_chat {len(get_chat_frames[-1])} B, send_message {len(send_frames[-1])} B; "
+        f"the mock's get_chat reply is ~{mock.get_chat_reply_bytes} B (the echo replies with the request)",
     ]
     return Measured(figures, notes)
 
