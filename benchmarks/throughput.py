@@ -43,7 +43,7 @@ class ThroughputSizes:
     def choose(cls, quick: bool) -> ThroughputSizes:
         if quick:
             return cls(rounds=1, load=LoadSpec(64, 400, 0.5), warmup=LoadSpec(64, 64, 0.5), group_members=10)
-        return cls(rounds=5, load=LoadSpec(64, 200_000, 1.5), warmup=LoadSpec(64, 2000, 1.0), group_members=10)
+        return cls(rounds=7, load=LoadSpec(64, 200_000, 1.2), warmup=LoadSpec(64, 2000, 1.0), group_members=10)
 
 
 @dataclass
