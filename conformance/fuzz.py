@@ -13,12 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.differential.pair import Endpoints
-from conformance.differential.runner import run_differential
 from conformance.errors import TargetUnreachable
 from conformance.outcome import Level
-from conformance.properties.checks import Budget, run_properties
-from conformance.properties.client import Target
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -58,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, url: str, admin: str | None, reference_url: str, reference_admin: str) -> int:
+    # Imported here: `osmium-conformance run` must not import hypothesis before pytest starts.
+    from conformance.differential.pair import Endpoints
+    from conformance.differential.runner import run_differential
+    from conformance.properties.checks import Budget, run_properties
+    from conformance.properties.client import Target
+
     failed = False
     clock = admin is not None
     if args.only != "differential":
