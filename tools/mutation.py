@@ -13,7 +13,7 @@ Why a wrapper rather than a bare `mutmut run`:
 * mutmut 3.8 drops its test-to-function map when it is rerun over an existing `mutants/` whose sources it does
   not regenerate (every mutant then reads "no tests"), so `run` always starts from an empty `mutants/`;
 * mutmut's own `results` lists names only; `report` counts per module and scores against the survivors
-  classified as equivalent in `tools/mutation-equivalents.yaml` (each with its reasoning).
+  classified in `tools/mutation-equivalents.yaml` (equivalent or out-of-scope, each with its reasoning).
 
 The configuration mutmut reads (what is mutated, which tests kill, `--conformance-strict`) is the
 `[tool.mutmut]` section of pyproject.toml; docs/quality.md explains it.
@@ -67,14 +67,21 @@ class ModuleTally:
 
     module: str
     by_status: Counter[str] = field(default_factory=Counter)
-    survivors: list[str] = field(default_factory=list)
+    survivors: dict[str, str] = field(default_factory=dict)  # every mutant not killed -> its status
+
+
+EQUIVALENT = "equivalent"
+OUT_OF_SCOPE = "out-of-scope"
 
 
 @dataclass(frozen=True)
-class Equivalent:
-    """A surviving mutant that behaves like the original on every input the protocol allows."""
+class Classified:
+    """A mutant no case kills and none should: `equivalent` behaves like the original on every input the
+    protocol allows (or changes only what the spec leaves undefined); `out-of-scope` changes something the
+    case library cannot observe by design (the control API, which cases never read)."""
 
     mutant: str
+    kind: str
     reason: str
 
 
@@ -113,11 +120,17 @@ def draw(seed: int, count: int) -> int:
     return 0
 
 
-def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, Equivalent]:
+def load_classified(path: Path = EQUIVALENTS_FILE) -> dict[str, Classified]:
     if not path.exists():
         return {}
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return {e["mutant"]: Equivalent(mutant=e["mutant"], reason=e["reason"]) for e in entries}
+    classified = {}
+    for e in entries:
+        kind = e.get("kind", EQUIVALENT)
+        if kind not in (EQUIVALENT, OUT_OF_SCOPE):
+            raise SystemExit(f"{path.name}: {e['mutant']}: kind must be {EQUIVALENT} or {OUT_OF_SCOPE}, not {kind!r}")
+        classified[e["mutant"]] = Classified(mutant=e["mutant"], kind=kind, reason=e["reason"])
+    return classified
 
 
 def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = None) -> list[ModuleTally]:
@@ -135,37 +148,48 @@ def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = None) 
             status = STATUS_BY_EXIT_CODE.get(code, OTHER)
             result.by_status[status] += 1
             if status != KILLED:
-                result.survivors.append(name)
+                result.survivors[name] = status
         if result.by_status:
             tallies.append(result)
     return tallies
 
 
-def render_report(tallies: list[ModuleTally], equivalents: dict[str, Equivalent], *, markdown: bool) -> str:
-    columns = (KILLED, SURVIVED, TIMEOUT, NO_TESTS, NOT_CHECKED, OTHER)
-    lines = ["| module | generated | " + " | ".join(columns) + " | equivalent |",
-             "|---" * (len(columns) + 3) + "|"]
+def render_report(tallies: list[ModuleTally], classified: dict[str, Classified], *, markdown: bool) -> str:
+    """The per-module table, the score, then every mutant not killed with its classification."""
+    columns = (KILLED, TIMEOUT, SURVIVED, NO_TESTS, NOT_CHECKED, OTHER)
+    lines = ["| module | generated | " + " | ".join(columns) + f" | {EQUIVALENT} | {OUT_OF_SCOPE} |",
+             "|---" * (len(columns) + 4) + "|"]
     total: Counter[str] = Counter()
-    equivalent_count = 0
     for t in tallies:
-        eq = sum(1 for s in t.survivors if s in equivalents)
-        equivalent_count += eq
+        kinds = Counter(classified[name].kind for name, status in t.survivors.items()
+                        if name in classified and status in (SURVIVED, NO_TESTS))
         total.update(t.by_status)
-        lines.append(f"| {t.module} | {sum(t.by_status.values())} | "
-                     + " | ".join(str(t.by_status[c]) for c in columns) + f" | {eq} |")
-    generated = sum(total.values())
+        total.update(kinds)
+        counts = " | ".join(str(t.by_status[c]) for c in columns)
+        lines.append(f"| {t.module} | {sum(t.by_status.values())} | {counts} | {kinds[EQUIVALENT]} | "
+                     f"{kinds[OUT_OF_SCOPE]} |")
+    generated = sum(total[c] for c in columns)
     counts = " | ".join(str(total[c]) for c in columns)
-    lines.append(f"| **all** | {generated} | {counts} | {equivalent_count} |")
-    relevant = generated - equivalent_count
-    score = 100.0 * total[KILLED] / relevant if relevant else 0.0
-    lines += ["", f"score = killed / (generated - equivalent) = {total[KILLED]} / {relevant} = {score:.1f}%", ""]
+    lines.append(f"| **all** | {generated} | {counts} | {total[EQUIVALENT]} | {total[OUT_OF_SCOPE]} |")
+    detected = total[KILLED] + total[TIMEOUT]
+    relevant = generated - total[EQUIVALENT] - total[OUT_OF_SCOPE]
+    score = 100.0 * detected / relevant if relevant else 0.0
+    raw = 100.0 * detected / generated if generated else 0.0
+    lines += ["",
+              f"score = (killed + timeout) / (generated - equivalent - out-of-scope) = {detected} / {relevant}"
+              f" = {score:.1f}%  (raw, nothing excluded: {detected} / {generated} = {raw:.1f}%)", ""]
     for t in tallies:
-        for name in t.survivors:
-            eq_entry = equivalents.get(name)
-            tag = f"equivalent: {eq_entry.reason}" if eq_entry else "NOT CLASSIFIED"
-            lines.append(f"- `{name}`: {tag}")
-    stale = sorted(set(equivalents) - {s for t in tallies for s in t.survivors})
-    lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (no such survivor): `{name}`" for name in stale]
+        for name, status in t.survivors.items():
+            entry = classified.get(name)
+            if status == NOT_CHECKED:
+                tag = "not run yet"
+            elif entry is not None:
+                tag = f"{entry.kind}: {entry.reason}"
+            else:
+                tag = "NOT CLASSIFIED (a real gap until a case kills it)"
+            lines.append(f"- `{name}` ({status}): {tag}")
+    stale = sorted(set(classified) - {s for t in tallies for s in t.survivors})
+    lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (killed now, or no such mutant): `{name}`" for name in stale]
     text = "\n".join(lines)
     return text if markdown else text.replace("**", "").replace("`", "")
 
@@ -203,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no mutants/ folder: run `python tools/mutation.py run` first", file=sys.stderr)
         return 2
     tallies = tally(patterns=None if args.all else sample_patterns())
-    print(render_report(tallies, load_equivalents(), markdown=args.markdown))
+    print(render_report(tallies, load_classified(), markdown=args.markdown))
     return 0
 
 
