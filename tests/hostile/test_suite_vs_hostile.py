@@ -46,12 +46,14 @@ HOSTILITIES = [
     Hostility("never-pushes", EXIT_CONFORMANCE_FAILURE, r"(no update|did not receive|within 1(\.0)?s)"),
     Hostility("wrong-req-id", EXIT_CONFORMANCE_FAILURE, r"req_id.*nobody asked for"),
     Hostility("closes-mid-scenario", EXIT_CONFORMANCE_FAILURE, r"closed.*1011"),
+    Hostility("drops-the-connection", EXIT_CONFORMANCE_FAILURE, r"closed \(code 1006\)"),
     Hostility("sends-garbage", EXIT_CONFORMANCE_FAILURE, r"undecodable frame"),
     Hostility("sends-text", EXIT_CONFORMANCE_FAILURE, r"text frame"),
     Hostility("sends-enormous-frames", EXIT_CONFORMANCE_FAILURE, r"(frame of \d+ bytes|too big|1009|limit)"),
     # 2 s: connecting the second actor must not lose the race against the flood on a loaded CI machine.
     Hostility("floods-updates", EXIT_CONFORMANCE_FAILURE, r"(no update|within 2(\.0)?s)", step_timeout="2"),
     Hostility("declares-64-mib", EXIT_CONFORMANCE_FAILURE, r"1009.*exceeds limit"),
+    Hostility("hangs-in-the-handshake", EXIT_UNREACHABLE, r"target unreachable: connecting to .* took longer than"),
     Hostility("closed-port", EXIT_UNREACHABLE, r"target unreachable: cannot connect"),
 ]
 REPORT_LINES_BOUND = 1_000  # two failing scenarios, each with its trace: a report a person can still read

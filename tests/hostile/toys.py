@@ -39,6 +39,7 @@ class Session:
 
     next_id: int = 1
     user_id: int = 0
+    transport: asyncio.BaseTransport | None = None  # the TCP connection under the WebSocket
 
     def envelope(self, **member: object) -> bytes:
         message = core_pb2.ServerMessage(id=self.next_id, **member)  # type: ignore[arg-type]
@@ -143,6 +144,17 @@ async def closes_mid_scenario(ws: web.WebSocketResponse, session: Session) -> No
         await ws.send_bytes(session.envelope(result=answer))
 
 
+async def drops_the_connection(ws: web.WebSocketResponse, session: Session) -> None:
+    """Answers the lifecycle honestly, then drops the TCP connection (no close frame) on the first chat request."""
+    async for request in each_request(ws):
+        answer = lifecycle_answer(request, session)
+        if answer is None:
+            if session.transport is not None:
+                session.transport.abort()  # type: ignore[attr-defined]
+            return
+        await ws.send_bytes(session.envelope(result=answer))
+
+
 async def sends_garbage(ws: web.WebSocketResponse, session: Session) -> None:
     """Answers every frame with bytes that are not a ServerMessage."""
     async for frame in ws:
@@ -201,6 +213,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "never-pushes": never_pushes,
     "wrong-req-id": wrong_req_id,
     "closes-mid-scenario": closes_mid_scenario,
+    "drops-the-connection": drops_the_connection,
     "sends-garbage": sends_garbage,
     "sends-text": sends_text,
     "sends-enormous-frames": sends_enormous_frames,
@@ -213,7 +226,7 @@ def make_app(behaviour: Behaviour) -> web.Application:
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024, compress=False)
         await ws.prepare(request)
         with suppress(ConnectionError, asyncio.CancelledError):
-            await behaviour(ws, Session())
+            await behaviour(ws, Session(transport=request.transport))
         return ws
 
     app = web.Application()
@@ -257,6 +270,20 @@ async def declares_64_mib(reader: asyncio.StreamReader, writer: asyncio.StreamWr
         writer.close()
 
 
+async def hangs_in_the_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Accepts the TCP connection, reads the upgrade request, and never answers it."""
+    try:
+        while await reader.read(65536):
+            pass
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+RAW_TOYS = {"declares-64-mib": declares_64_mib, "hangs-in-the-handshake": hangs_in_the_handshake}
+
+
 # --- running a toy in the background --------------------------------------------------------------------
 
 
@@ -276,8 +303,8 @@ def running(name: str) -> Iterator[RunningToy]:
     async def serve() -> None:
         nonlocal stop
         stop = asyncio.get_running_loop().create_future()
-        if name == "declares-64-mib":
-            server = await asyncio.start_server(declares_64_mib, "127.0.0.1", 0)
+        if name in RAW_TOYS:
+            server = await asyncio.start_server(RAW_TOYS[name], "127.0.0.1", 0)
             port = server.sockets[0].getsockname()[1]
             started["url"] = f"ws://127.0.0.1:{port}/"
             ready.set()
@@ -324,7 +351,7 @@ def closed_port_url() -> str:
     return f"ws://127.0.0.1:{port}/"
 
 
-ALL_TOYS = [*BEHAVIOURS, "declares-64-mib"]
+ALL_TOYS = [*BEHAVIOURS, *RAW_TOYS]
 
 
 def main() -> None:
