@@ -9,7 +9,7 @@ from google.protobuf.message import Message as ProtoMessage
 
 from mockserver.clock import Clock
 from mockserver.domain.contract import Delivery, DomainError
-from mockserver.domain.model import User
+from mockserver.domain.model import Chat, User
 from mockserver.domain.store import Store
 from mockserver.snowflake import SnowflakeGenerator
 from osmiumwire import core_pb2, updates_pb2
@@ -35,6 +35,9 @@ class Context:
     clock: Clock
     ids: SnowflakeGenerator
     options: ServiceOptions
+    # DM and SELF chats created lazily by the request being handled: forgotten again if it is refused, so a
+    # rejected request leaves the state as it was (issue 7).
+    created_chats: list[Chat] = field(default_factory=list)
 
     def user(self, user_id: int) -> User:
         """The user with this id, or 404 (§14: unknown user)."""

@@ -56,6 +56,7 @@ def self_chat(ctx: Context, viewer: int) -> Chat:
     chat = Chat(id=ctx.ids.next_id(), kind=ChatKind.SELF, members=[viewer])
     chat.conversations[viewer] = Conversation(user_id=viewer)
     ctx.store.add_chat(chat)
+    ctx.created_chats.append(chat)
     return chat
 
 
@@ -68,4 +69,5 @@ def dm_chat(ctx: Context, viewer: int, other: int) -> Chat:
     chat.conversations[viewer] = Conversation(user_id=viewer)
     chat.conversations[other] = Conversation(user_id=other)
     ctx.store.add_chat(chat)
+    ctx.created_chats.append(chat)
     return chat

@@ -66,9 +66,12 @@ class ChatService:
 
     def handle(self, caller: Caller, request: core_pb2.ClientMessage) -> Outcome:
         member = request.WhichOneof("message")
+        self._ctx.created_chats.clear()
         try:
             return self._dispatch(caller, member, request)
         except DomainError as error:
+            for chat in self._ctx.created_chats:  # a refused request changes nothing
+                self._ctx.store.delete_chat(chat)
             return Outcome(result=error_result(error))
 
     def _dispatch(self, caller: Caller, member: str | None, request: core_pb2.ClientMessage) -> Outcome:
@@ -93,3 +96,4 @@ class ChatService:
 
     def reset(self) -> None:
         self._ctx.store = Store()
+        self._ctx.created_chats.clear()

@@ -60,9 +60,14 @@ class Store:
         self._list(chat)
 
     def delete_chat(self, chat: Chat) -> None:
-        """Forget a chat (a group whose last participant left, §8.4); its invites die with it."""
+        """Forget a chat (a group whose last participant left, §8.4; a DM or SELF record made by a refused
+        request); its invites die with it."""
         self._unlist(chat)
         del self.chats[chat.id]
+        if chat.kind is ChatKind.DM:
+            self.dm_by_pair.pop(self.dm_key(*chat.members), None)
+        elif chat.kind is ChatKind.SELF:
+            self.self_chat_by_user.pop(chat.members[0], None)
         for code in self.invites_by_chat.pop(chat.id, []):
             self.invites.pop(code, None)
 
