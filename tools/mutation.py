@@ -183,6 +183,8 @@ def render_report(tallies: list[ModuleTally], classified: dict[str, Classified],
             entry = classified.get(name)
             if status == NOT_CHECKED:
                 tag = "not run yet"
+            elif status == TIMEOUT:
+                tag = "detected: the mutant hangs the server and mutmut's time limit stops it"
             elif entry is not None:
                 tag = f"{entry.kind}: {entry.reason}"
             else:
