@@ -121,7 +121,8 @@ class Connection:
         try:
             self._queue.put_nowait(data)
         except asyncio.QueueFull:
-            log.warning("conn %d: send queue full (%d frames), closing", self.conn_id, self.policy.queue_frames)
+            if self._closer is None:  # once per connection, however many frames keep coming
+                log.warning("conn %d: send queue full (%d frames), closing", self.conn_id, self.policy.queue_frames)
             self.close_soon(CLOSE_POLICY_VIOLATION, "send queue overflow")
             return
         self.journal.record(self.conn_id, Direction.OUT, data)
