@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from conformance.differential.normalize import AliasOrigin
-from conformance.differential.ops import MENTION_KEY, ClockOp, Mention, NowPlus, Op, Ref
+from conformance.differential.ops import MENTION_KEY, ClockOp, Mention, NowPlus, Op, Ref, time_leaves
 from conformance.differential.pair import Step
 from conformance.differential.sides import Cast
 
@@ -74,7 +74,7 @@ class Exporter:
         reference = step.reference
         assert reference is not None
         out: list[dict[str, Any]] = []
-        for leaf in _times(op.body):
+        for leaf in time_leaves(op.body):
             out.append({"set": {leaf.alias: f"${{now_ms + {leaf.offset_ms}}}"}})
             self.known[leaf.alias] = leaf.alias
         send: dict[str, Any] = {"send": op.member, "as": op.device, "with": self._body(op.body)}
@@ -165,16 +165,6 @@ def _refs(value: Any) -> set[str]:
     if isinstance(value, list):
         return {alias for item in value for alias in _refs(item)}
     return set()
-
-
-def _times(value: Any) -> list[NowPlus]:
-    if isinstance(value, NowPlus):
-        return [value]
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _times(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _times(item)]
-    return []
 
 
 def _update_saves(origins: dict[str, AliasOrigin], device: str, position: int, needed: set[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.differential.normalize import AliasOrigin
-from conformance.differential.ops import ClockOp, Op, Ref
+from conformance.differential.ops import ClockOp, Op, Ref, time_leaves
 from conformance.differential.pair import Divergence, Endpoints, LoopThread, Sequence, Step
 from conformance.differential.sides import Cast
 
@@ -68,8 +68,8 @@ class Shrinker:
                     return divergence
                 assert original.reference is not None
                 rename.update(_matching_aliases(original.reference.new_aliases, observation.new_aliases))
-                for leaf_alias in _time_aliases(op.body):
-                    rename[leaf_alias] = leaf_alias
+                for leaf in time_leaves(op.body):
+                    rename[leaf.alias] = leaf.alias
             return None
         finally:
             sequence.close()
@@ -98,9 +98,3 @@ def _matching_aliases(before: dict[str, AliasOrigin], after: dict[str, AliasOrig
     by_place = {(o.where, o.device, o.update_index, o.path): alias for alias, o in after.items()}
     return {alias: by_place[(o.where, o.device, o.update_index, o.path)] for alias, o in before.items()
             if (o.where, o.device, o.update_index, o.path) in by_place}
-
-
-def _time_aliases(value: Any) -> list[str]:
-    from conformance.differential.ops import time_leaves
-
-    return [leaf.alias for leaf in time_leaves(value)]
