@@ -88,7 +88,7 @@ class FrameTrace:
     def event(self, device: str, text: str) -> None:
         self.add(device, "--", text)
 
-    def render(self, head: int = 40, tail: int = 300) -> str:
+    def render(self, head: int = 30, tail: int = 150) -> str:
         """The trace as text; a very long one keeps its beginning (setup) and its end (where it failed)."""
         if not self.entries:
             return "(no frames)"
