@@ -1,6 +1,6 @@
 """Mutation score of the case library: run mutmut on a sample of the domain core, then tabulate the results.
 
-    python tools/mutation.py draw [--seed S] [--count N] # (once) seeded random names from the other modules
+    python tools/mutation.py draw [--seed S] [--count N] # add seeded random names from the other modules
     python tools/mutation.py run [--all] [--jobs N]    # fresh mutants/, then `mutmut run` on the sample
     python tools/mutation.py report [--markdown]       # the table and the survivors, from mutants/*.meta
 
@@ -105,18 +105,21 @@ def all_mutant_names(mutants_dir: Path = MUTANTS) -> list[str]:
 
 
 def draw(seed: int, count: int) -> int:
-    """Pick `count` mutants at random (seeded) among those outside `SAMPLE`, from a generated mutants/."""
+    """Add `count` mutants picked at random (seeded) among those outside `SAMPLE` and not drawn yet, from a
+    generated mutants/; earlier draws are kept, so their classifications stay valid."""
     import random
     from fnmatch import fnmatch
 
-    others = [n for n in all_mutant_names() if not any(fnmatch(n, p) for p in SAMPLE)]
+    drawn = random_sample_names()
+    others = [n for n in all_mutant_names() if not any(fnmatch(n, p) for p in SAMPLE) and n not in drawn]
     if not others:
         print("no generated mutants in mutants/: run `python tools/mutation.py run` once first", file=sys.stderr)
         return 2
     chosen = sorted(random.Random(seed).sample(others, min(count, len(others))))
-    header = f"# seeded random sample (seed {seed}, {len(chosen)} of {len(others)} mutants outside SAMPLE)\n"
-    RANDOM_SAMPLE_FILE.write_text(header + "\n".join(chosen) + "\n", encoding="utf-8")
-    print(f"wrote {len(chosen)} names to {RANDOM_SAMPLE_FILE.relative_to(ROOT)}")
+    previous = RANDOM_SAMPLE_FILE.read_text(encoding="utf-8").splitlines() if RANDOM_SAMPLE_FILE.exists() else []
+    header = f"# + seeded random draw (seed {seed}, {len(chosen)} of {len(others)} not yet drawn, outside SAMPLE)"
+    RANDOM_SAMPLE_FILE.write_text("\n".join([*previous, header, *chosen]) + "\n", encoding="utf-8")
+    print(f"added {len(chosen)} names to {RANDOM_SAMPLE_FILE.relative_to(ROOT)}")
     return 0
 
 
@@ -214,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="fresh mutants/, then mutmut run on the sample")
     run_parser.add_argument("--all", action="store_true", help="every mutant of mockserver/domain/, not the sample")
     run_parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
-    draw_parser = sub.add_parser("draw", help="seeded random names outside SAMPLE, into " + RANDOM_SAMPLE_FILE.name)
-    draw_parser.add_argument("--seed", type=int, default=6)
+    draw_parser = sub.add_parser("draw", help="add seeded random names outside SAMPLE to " + RANDOM_SAMPLE_FILE.name)
+    draw_parser.add_argument("--seed", type=int, default=7)
     draw_parser.add_argument("--count", type=int, default=120)
     report_parser = sub.add_parser("report", help="per-module table, score and survivors")
     report_parser.add_argument("--all", action="store_true", help="every mutant in mutants/, not only the sample")
