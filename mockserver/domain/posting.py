@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from mockserver.domain import render
 from mockserver.domain.context import Context, Deliveries
-from mockserver.domain.model import Chat, Message, MessageExtra, MessageKind
+from mockserver.domain.model import Chat, ChatKind, Message, MessageExtra, MessageKind
 from osmiumwire import types_pb2, updates_pb2
 
 
@@ -47,15 +47,18 @@ def post(
         chat.conversations[author].last_read = message.id
     deliveries = Deliveries()
     author_user = ctx.store.users.get(author)
+    rendered_author = render.user(author_user) if author_user is not None else None
+    # A group's ref is the same for every viewer: render its message once, not once per member.
+    shared = render.message(chat, message, author) if chat.kind is ChatKind.GROUP else None
     for recipient in chat.members:
         update = updates_pb2.Update()
         created = update.message_created
-        created.message.CopyFrom(render.message(chat, message, recipient))
+        created.message.CopyFrom(shared if shared is not None else render.message(chat, message, recipient))
         created.channel_unread_count = (
             ctx.store.unread_count(chat, recipient) if recipient in chat.conversations else 0
         )
-        if author_user is not None:
-            created.author.CopyFrom(render.user(author_user))
+        if rendered_author is not None:
+            created.author.CopyFrom(rendered_author)
         if client_id is not None and recipient == author:
             created.client_id = client_id
         deliveries.add(recipient, update)
