@@ -136,6 +136,15 @@ def load_classified(path: Path = EQUIVALENTS_FILE) -> dict[str, Classified]:
     return classified
 
 
+def classification(name: str, classified: dict[str, Classified]) -> Classified | None:
+    """The entry for one mutant: its exact name, else the first glob entry (`mockserver.domain.dump.*`) matching it."""
+    from fnmatch import fnmatch
+
+    if name in classified:
+        return classified[name]
+    return next((c for key, c in classified.items() if "*" in key and fnmatch(name, key)), None)
+
+
 def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = None) -> list[ModuleTally]:
     """Per module, the status of every mutant in the sample (or of all, with `patterns=None`)."""
     from fnmatch import fnmatch
@@ -164,8 +173,8 @@ def render_report(tallies: list[ModuleTally], classified: dict[str, Classified],
              "|---" * (len(columns) + 4) + "|"]
     total: Counter[str] = Counter()
     for t in tallies:
-        kinds = Counter(classified[name].kind for name, status in t.survivors.items()
-                        if name in classified and status in (SURVIVED, NO_TESTS))
+        entries = [(classification(name, classified), status) for name, status in t.survivors.items()]
+        kinds = Counter(entry.kind for entry, status in entries if entry and status in (SURVIVED, NO_TESTS))
         total.update(t.by_status)
         total.update(kinds)
         counts = " | ".join(str(t.by_status[c]) for c in columns)
@@ -183,7 +192,7 @@ def render_report(tallies: list[ModuleTally], classified: dict[str, Classified],
               f" = {score:.1f}%  (raw, nothing excluded: {detected} / {generated} = {raw:.1f}%)", ""]
     for t in tallies:
         for name, status in t.survivors.items():
-            entry = classified.get(name)
+            entry = classification(name, classified)
             if status == NOT_CHECKED:
                 tag = "not run yet"
             elif status == TIMEOUT:
@@ -193,7 +202,8 @@ def render_report(tallies: list[ModuleTally], classified: dict[str, Classified],
             else:
                 tag = "NOT CLASSIFIED (a real gap until a case kills it)"
             lines.append(f"- `{name}` ({status}): {tag}")
-    stale = sorted(set(classified) - {s for t in tallies for s in t.survivors})
+    survivors = [name for t in tallies for name in t.survivors]
+    stale = sorted(key for key, c in classified.items() if not any(classification(n, {key: c}) for n in survivors))
     lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (killed now, or no such mutant): `{name}`" for name in stale]
     text = "\n".join(lines)
     return text if markdown else text.replace("**", "").replace("`", "")
