@@ -43,8 +43,12 @@ class YList(list[Any]):
         return Location(self.file, self.line)
 
 
-class _CaseLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2-style booleans and line-aware containers."""
+_BaseLoader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader  # libyaml's parser when built
+
+
+class _CaseLoader(_BaseLoader):  # type: ignore[valid-type,misc]  # (a base chosen at import time)
+    """SafeLoader with YAML 1.2-style booleans and line-aware containers (libyaml's parser where available:
+    the same constructors and resolvers, marks with lines too, several times faster)."""
 
     source_name = "?"
 
