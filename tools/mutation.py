@@ -72,13 +72,15 @@ class ModuleTally:
 
 EQUIVALENT = "equivalent"
 OUT_OF_SCOPE = "out-of-scope"
+GAP = "gap"  # a real gap no case kills yet, with the reason; it stays in the score's denominator
 
 
 @dataclass(frozen=True)
 class Classified:
     """A mutant no case kills and none should: `equivalent` behaves like the original on every input the
     protocol allows (or changes only what the spec leaves undefined); `out-of-scope` changes something the
-    case library cannot observe by design (the control API, which cases never read)."""
+    case library cannot observe by design (the control API, which cases never read); `gap` is a real gap that
+    no case kills yet, with the reason why (it counts against the score)."""
 
     mutant: str
     kind: str
@@ -130,8 +132,9 @@ def load_classified(path: Path = EQUIVALENTS_FILE) -> dict[str, Classified]:
     classified = {}
     for e in entries:
         kind = e.get("kind", EQUIVALENT)
-        if kind not in (EQUIVALENT, OUT_OF_SCOPE):
-            raise SystemExit(f"{path.name}: {e['mutant']}: kind must be {EQUIVALENT} or {OUT_OF_SCOPE}, not {kind!r}")
+        if kind not in (EQUIVALENT, OUT_OF_SCOPE, GAP):
+            allowed = f"{EQUIVALENT}, {OUT_OF_SCOPE} or {GAP}"
+            raise SystemExit(f"{path.name}: {e['mutant']}: kind must be {allowed}, not {kind!r}")
         classified[e["mutant"]] = Classified(mutant=e["mutant"], kind=kind, reason=e["reason"])
     return classified
 
