@@ -45,6 +45,7 @@ class PluginState:
     attempts: dict[str, int] = field(default_factory=dict)
     registered_marks: set[str] = field(default_factory=set)
     started_target: TargetSession | None = None
+    reached_target: bool = False  # some scenario of this process connected to the target
 
     def target(self) -> TargetSession:
         """The target session, created on the first scenario that runs (never in a run without cases)."""
@@ -252,9 +253,16 @@ class ScenarioItem(pytest.Item):
         return self._graded(report, state)
 
     def _graded(self, report: RunReport, state: PluginState) -> ScenarioResult:
+        if report.unreachable and (report.reached_target or state.reached_target):
+            # The target answered earlier in this run: it went away or stalled mid-run. That is the target
+            # failing (exit 1), not a wrong address (exit 3).
+            state.reached_target = True
+            return self._result(Outcome.FAIL, report, reason=f"the target answered earlier in this run, then: "
+                                                             f"{report.unreachable}")
         if report.unreachable:
             self.config.stash[UNREACHABLE_KEY] = report.unreachable
             return self._result(Outcome.ERROR, report, reason=f"target unreachable: {report.unreachable}")
+        state.reached_target = state.reached_target or report.reached_target
         if report.error:
             return self._result(Outcome.ERROR, report, reason=f"case error: {report.error}")
         if report.unsupported:

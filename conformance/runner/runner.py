@@ -59,6 +59,7 @@ class RunReport:
     error: str | None = None  # the case is broken (exit code 2)
     unsupported: str | None = None
     unreachable: str | None = None
+    reached_target: bool = False  # a socket of this scenario connected (so the target was there)
     duration_s: float = 0.0
 
 
@@ -121,7 +122,9 @@ class ScenarioRunner:
                 except StepAbort:
                     pass
                 finally:
-                    await asyncio.gather(*(c.close() for a in self.actors.values() for c in a.connections.values()))
+                    connections = [c for a in self.actors.values() for c in a.connections.values()]
+                    self.report.reached_target = any(c.opened for c in connections)
+                    await asyncio.gather(*(c.close() for c in connections))
         except CaseError as exc:
             self.report.error = exc.render()
         except Unsupported as exc:

@@ -59,6 +59,7 @@ class Connection:
         self.closed: CloseInfo | None = None
         self.broken: str | None = None  # the target sent something that is not a ServerMessage
         self.authenticated = False
+        self.opened = False  # the WebSocket handshake succeeded
         self._pending: dict[int, deque[asyncio.Future[core_pb2.RPCResult]]] = {}
         self._next_id = 1
         self._changed = asyncio.Condition()
@@ -78,6 +79,7 @@ class Connection:
         except (aiohttp.ClientError, OSError) as exc:
             raise TargetUnreachable(f"cannot connect to {url}: {exc}") from None
         self.trace.event(self.label, f"connected to {url}")
+        self.opened = True
         self._reader = asyncio.create_task(self._read_loop())
 
     def allocate_id(self) -> int:

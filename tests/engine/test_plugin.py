@@ -102,6 +102,24 @@ def test_unreachable_target_ends_with_exit_code_3(pytester: pytest.Pytester) -> 
     assert "unreachable" in result.stdout.str()
 
 
+def test_a_target_that_goes_away_mid_run_is_a_failure_not_unreachable(pytester: pytest.Pytester) -> None:
+    """Exit 3 means "could not reach the target at all"; a target that answered and then refuses is failing."""
+    from conformance.differential.pair import LoopThread
+    from tests.engine.toy_server import Misbehaviour, ToyServer
+
+    make_cases(pytester)
+    loop = LoopThread()
+    toy = ToyServer(Misbehaviour(refuse_after=2), control_api=False)  # the probe, then alice; bob is refused
+    try:
+        url = loop.run(toy.start(), 10)
+        result = pytester.runpytest("--target", url, "-p", "no:randomly")
+    finally:
+        loop.run(toy.stop(), 10)
+        loop.close()
+    assert result.ret == 1, result.stdout.str()
+    assert "the target answered earlier in this run" in result.stdout.str()
+
+
 def test_explicit_target_and_unsupported_capability(pytester: pytest.Pytester) -> None:
     clock_case = textwrap.dedent("""\
         scenarios:

@@ -87,6 +87,19 @@ def test_unreachable_target(tmp_path: Path) -> None:
     assert outcome.report.unreachable and "cannot connect" in outcome.report.unreachable
 
 
+def test_a_target_that_goes_away_mid_scenario_was_reached(tmp_path: Path) -> None:
+    """A refusal after the target answered is the target failing (the plugin grades it FAIL, exit 1), not an
+    unreachable address (exit 3): the report says the target was reached."""
+    outcome = run_yaml(tmp_path, scenario(CREATE), Misbehaviour(refuse_after=1))
+    assert outcome.report.unreachable and "503" in outcome.report.unreachable
+    assert outcome.report.reached_target
+
+
+def test_an_unreachable_target_was_not_reached(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(CREATE), url="ws://127.0.0.1:9/ws", control_api=False)
+    assert not outcome.report.reached_target
+
+
 NONE_TYPING = """\
       - expect_none: {on: [bob@phone, bob@web], updates: [chat_typing]}
 """

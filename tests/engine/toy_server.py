@@ -26,6 +26,7 @@ class Misbehaviour:
     flood_on_create: int = 0  # CreateChat also pushes this many chat_typing updates to the members
     owner_flag_wrong: bool = False  # members' UpdateGroup says owner=true
     error_code: int = 404  # code for LookupInvite errors
+    refuse_after: int | None = None  # refuse the WebSocket handshake (HTTP 503) after this many sockets
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ToyServer:
         self.ids = itertools.count(1_000_001)
         self.users: dict[str, User] = {}
         self.by_id: dict[int, User] = {}
+        self.accepted = 0
         self.groups: dict[int, list[int]] = {}
         self.now_ms = 1_700_000_000_000
         self.capabilities = ["sign-up", "clock-control", "seed-users", "multi-device", "raw-frames"]
@@ -101,6 +103,11 @@ class ToyServer:
 
     # protocol
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        refuse_after = self.misbehaviour.refuse_after
+        if refuse_after is not None:
+            if self.accepted >= refuse_after:
+                raise web.HTTPServiceUnavailable(text="going away")
+            self.accepted += 1
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         state: dict[str, User] = {}
