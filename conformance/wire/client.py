@@ -21,7 +21,7 @@ from conformance.errors import TargetUnreachable
 from conformance.wire.trace import FrameTrace
 from osmiumwire import core_pb2, updates_pb2
 
-MAX_FRAME = 64 * 1024 * 1024
+MAX_FRAME = 16 * 1024 * 1024  # far above any sane answer; bounds what a hostile target can make us buffer
 
 
 class WireFailure(Exception):
