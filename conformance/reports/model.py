@@ -30,7 +30,8 @@ def failure_summary(result: ScenarioResult) -> str:
     """One line saying why a case did not pass ("" for a pass)."""
     if result.failures:
         first = result.failures[0]
-        lines = first.message.strip().splitlines()
+        # The request that was sent opens most messages; the line after it says what went wrong.
+        lines = [line for line in first.message.strip().splitlines() if not line.startswith("sent: ")]
         return f"{first.level.value} check failed at {first.step}: {lines[0] if lines else ''}".rstrip(": ")
     return result.reason.strip().splitlines()[0] if result.reason.strip() else ""
 
