@@ -13,7 +13,8 @@ Why a wrapper rather than a bare `mutmut run`:
 * mutmut 3.8 drops its test-to-function map when it is rerun over an existing `mutants/` whose sources it does
   not regenerate (every mutant then reads "no tests"), so `run` always starts from an empty `mutants/`;
 * mutmut's own `results` lists names only; `report` counts per module and scores against the survivors
-  classified in `tools/mutation-equivalents.yaml` (equivalent or out-of-scope, each with its reasoning).
+  classified in `tools/mutation-equivalents.yaml` (equivalent, out-of-scope or a documented gap, each with its
+  reasoning; an entry may be a glob).
 
 The configuration mutmut reads (what is mutated, which tests kill, `--conformance-strict`) is the
 `[tool.mutmut]` section of pyproject.toml; docs/quality.md explains it.
@@ -37,7 +38,7 @@ MUTANTS = ROOT / "mutants"
 EQUIVALENTS_FILE = ROOT / "tools" / "mutation-equivalents.yaml"
 RANDOM_SAMPLE_FILE = ROOT / "tools" / "mutation-random-sample.txt"
 
-# Every mutant of these functions: the paging, read-state and invite rules, and the index under them all.
+# Every mutant of these modules: the paging, read-state and invite rules, and the index under them all.
 SAMPLE: tuple[str, ...] = (
     "mockserver.domain.history.*",
     "mockserver.domain.read_state.*",
