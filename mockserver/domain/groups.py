@@ -34,8 +34,9 @@ def validate_name(name: str) -> None:
 def group_changed(ctx: Context, chat: Chat, recipients: list[int] | None = None) -> Deliveries:
     """UpdateGroup (viewer-relative `owner`, all participants as `users`) to each recipient."""
     deliveries = Deliveries()
+    members = render.users(ctx.store, chat.members)  # the same list for every recipient: rendered once
     for user_id in chat.members if recipients is None else recipients:
-        deliveries.add(user_id, render.update_group(ctx.store, chat, user_id))
+        deliveries.add(user_id, render.update_group(ctx.store, chat, user_id, members))
     return deliveries
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from mockserver.domain.model import Chat, ChatKind, Message, MessageKind, User
 from mockserver.domain.store import Store
@@ -102,10 +102,13 @@ def chat_view(store: Store, record: Chat, viewer: int) -> chats_pb2.Chat:
     return rendered
 
 
-def update_group(store: Store, chat: Chat, viewer: int) -> updates_pb2.Update:
+def update_group(store: Store, chat: Chat, viewer: int,
+                 members: Sequence[types_pb2.User] | None = None) -> updates_pb2.Update:
+    """UpdateGroup for one viewer; `members` (the rendered participants) may be passed in when the same
+    list goes to every participant, so that it is rendered once, not once per recipient."""
     update = updates_pb2.Update()
     update.group.group.CopyFrom(group(chat, viewer))
-    update.group.users.extend(users(store, chat.members))
+    update.group.users.extend(users(store, chat.members) if members is None else members)
     return update
 
 
