@@ -25,9 +25,11 @@ from tests.robustness.process import MockProcess, mock_process
 from tests.robustness.wire_client import UPPER_BOUND_S, User, WireClient, sign_up
 
 FLOOD = 6_000
+BATCH = 250  # frames in flight to the fast member at most (plus the barrier's answer)
 TEXT_BYTES = 2_048
 CLOSE_POLICY_VIOLATION = 1008
 QUEUE_FRAMES = ServerOptions().send_queue_frames
+assert FLOOD % BATCH == 0 and BATCH < QUEUE_FRAMES // 2
 NORMAL = types_pb2.Message.MessageType.UNKNOWN  # written by a user, not a JOIN/LEAVE service message
 
 
@@ -64,21 +66,26 @@ async def slow_member(url: str, token: str) -> raw_ws.RawSocket:
 
 
 async def flood(mock: MockProcess, sender: User, group_id: int, reader: WireClient) -> FloodFigures:
-    """6,000 messages of 2 KiB pipelined into the group; completion by answers and a barrier, never a timer."""
+    """6,000 messages of 2 KiB pipelined into the group in batches; completion by answers and barriers, never a
+    timer. The reader (the fast member) shares this event loop with the sender, so on a loaded machine it could
+    fall a whole queue behind a single 6,000-frame burst and be cut off itself; a barrier on the reader after
+    each batch keeps its backlog under one batch, far below the queue bound, while the slow member (which reads
+    nothing) overflows it regardless."""
     seen: set[int] = set()
     count_created(reader, seen)
     chat_ref = refs_pb2.ChatRef(group=refs_pb2.GroupRef(group_id=group_id))
     text = "x" * TEXT_BYTES
     before = mock.memory_kib()["VmRSS"]
-    answers = []
-    for _ in range(FLOOD):
-        message = core_pb2.ClientMessage(id=WireClient.next_id())
-        message.messages_send_message.CopyFrom(messages_pb2.SendMessage(chat_ref=chat_ref, message=text))
-        answers.append(sender.client.expect_answer(message.id))
-        await sender.client.send_bytes(message.SerializeToString())
-    results = await asyncio.wait_for(asyncio.gather(*answers), 4 * UPPER_BOUND_S)
-    assert all(result.WhichOneof("result") == "sent_message" for result in results)
-    await reader.barrier()
+    for _ in range(FLOOD // BATCH):
+        answers = []
+        for _ in range(BATCH):
+            message = core_pb2.ClientMessage(id=WireClient.next_id())
+            message.messages_send_message.CopyFrom(messages_pb2.SendMessage(chat_ref=chat_ref, message=text))
+            answers.append(sender.client.expect_answer(message.id))
+            await sender.client.send_bytes(message.SerializeToString())
+        results = await asyncio.wait_for(asyncio.gather(*answers), UPPER_BOUND_S)
+        assert all(result.WhichOneof("result") == "sent_message" for result in results)
+        await reader.barrier()
     return FloodFigures(mock.memory_kib()["VmHWM"] - before, len(seen))
 
 
