@@ -315,7 +315,8 @@ class GatePlugin:
             return
         ok = self.report.info.exit_code == 0
         terminalreporter.section("osmium conformance", sep="=", green=ok, red=not ok, bold=True)
-        for line in summary_lines(self.report, unreachable=self.unreachable):
+        for line in summary_lines(self.report, unreachable=self.unreachable,
+                                  other_failures=self.other_failures):
             terminalreporter.write_line(line)
         if self.updated_message:
             terminalreporter.write_line(self.updated_message)

@@ -16,7 +16,10 @@ VERDICTS = {
 }
 
 
-def summary_lines(report: RunReport, *, unreachable: str | None = None) -> list[str]:
+def summary_lines(report: RunReport, *, unreachable: str | None = None, other_failures: int = 0) -> list[str]:
+    """`other_failures`: tests of the same session that are not scenarios (a project's own unit tests run
+    together with its cases) and failed; they fail the gate too, and the verdict says so rather than blame
+    a conformance case that passed."""
     info = report.info
     lines = [f"target: {info.target}" + (f" (profile {info.profile})" if info.profile else "")
              + (", strict" if info.strict else "")]
@@ -41,8 +44,20 @@ def summary_lines(report: RunReport, *, unreachable: str | None = None) -> list[
         if info.update_command:
             lines.append(f"  rewrite the list from this run: {info.update_command}")
     lines.append("")
-    lines.append(f"exit code {info.exit_code}: {VERDICTS.get(info.exit_code, 'see pytest exit codes')}")
+    lines.append(f"exit code {info.exit_code}: {_verdict(report, other_failures)}")
     return lines
+
+
+def _verdict(report: RunReport, other_failures: int) -> str:
+    code = report.info.exit_code
+    scenarios_failed = report.info.gate_problems or any(
+        r.outcome in (Outcome.FAIL, Outcome.XPASS) or (report.info.strict and r.outcome is Outcome.NON_STRICT)
+        for r in report.results)
+    if code == 1 and other_failures and not scenarios_failed:
+        tests = "test" if other_failures == 1 else "tests"
+        return (f"gate NOT met: {other_failures} {tests} outside the scenarios failed (see the failures above); "
+                f"every scenario met its expectation")
+    return VERDICTS.get(code, "see pytest exit codes")
 
 
 def _table(report: RunReport) -> list[str]:

@@ -164,6 +164,15 @@ def test_non_scenario_sessions_are_left_alone(tmp_path: Path) -> None:
     assert run_session(tmp_path).exit_code == 5
 
 
+def test_a_failing_unit_test_beside_passing_scenarios_is_named_as_such(tmp_path: Path) -> None:
+    write_cases(tmp_path, {"id": "a.b.ok"})
+    (tmp_path / "test_plain.py").write_text("def test_fails():\n    assert False\n")
+    session = run_session(tmp_path)
+    assert session.exit_code == 1, session.output
+    assert "exit code 1: gate NOT met: 1 test outside the scenarios failed" in session.output
+    assert "conformance failure" not in session.output
+
+
 def test_junit_json_and_html_reports(tmp_path: Path) -> None:
     write_cases(tmp_path, {"id": "a.b.ok", "level": "SHOULD"}, {"id": "a.b.broken", "outcome": "fail"})
     session = run_session(tmp_path, "--junitxml", "out/j.xml", "--report-json", "out/r.json",
