@@ -28,6 +28,7 @@ from conformance.gate import ExitCode, GatePlugin
 from conformance.scenario.loader import YDict, YList, load_yaml_file, source_lines
 from conformance.scenario.model import Scenario
 from conformance.scenario.parse import FixtureLibrary, load_case_file
+from conformance.target import load_profile
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 SKIPPED_FOLDERS = ("fixtures", "requirements")  # not scenario files (same rule as the pytest collection)
@@ -268,18 +269,11 @@ def command_explain(options: argparse.Namespace) -> int:
 def expectation_lines(path: Path, case_id: str) -> list[str]:
     """`file:line: reason (link)` for each expected_failures entry of a profile naming `case_id`."""
     try:
-        document = load_yaml_file(path, _display(path))
-    except CaseError:
+        profile = load_profile(path, _display(path))
+    except (CaseError, CaseErrors):
         return []  # `lint` reports it
-    entries = document.get("expected_failures") if isinstance(document, YDict) else None
-    if not isinstance(entries, YList):
-        return []
-    lines = []
-    for index, entry in enumerate(entries):
-        if isinstance(entry, YDict) and entry.get("id") == case_id:
-            link = f" ({entry['link']})" if entry.get("link") else ""
-            lines.append(f"{entries.location(index)}: {entry.get('reason', '')}{link}")
-    return lines
+    return [f"{entry.source}: {entry.reason}" + (f" ({entry.link})" if entry.link else "")
+            for entry in profile.expected_failures if entry.case_id == case_id]
 
 
 # -- lint ----------------------------------------------------------------------------------------------------
@@ -319,11 +313,14 @@ def lint_target(path: Path, known_ids: dict[str, Scenario]) -> list[str]:
         errors.append(f"{where}: {key}: {error.message}")
     if errors:
         return errors
-    entries = document.get("expected_failures") or YList()
-    for index, entry in enumerate(entries):
-        if entry["id"] not in known_ids:
-            hint = did_you_mean(entry["id"], known_ids)
-            errors.append(f"{entries.location(index)}: expected failure {entry['id']!r} matches no case id"
+    try:
+        profile = load_profile(path, shown)
+    except (CaseError, CaseErrors) as exc:
+        return [str(exc)]  # what the schema cannot say (a url that is not ws://, ...)
+    for entry in profile.expected_failures:
+        if entry.case_id not in known_ids:
+            hint = did_you_mean(entry.case_id, known_ids)
+            errors.append(f"{entry.source}: expected failure {entry.case_id!r} matches no case id"
                           + (f"; did you mean {hint!r}?" if hint else ""))
     return errors
 

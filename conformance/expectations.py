@@ -9,28 +9,22 @@ the rest of the profile stay as their author wrote them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from conformance.errors import CaseError, CaseErrors
 from conformance.outcome import Outcome, ScenarioResult
+from conformance.target import ExpectedFailure, load_profile
 
 EXPECTED_FAILURES_KEY = "expected_failures"
 
 
 class ExpectationsError(Exception):
     """The profile's expected_failures cannot be read or rewritten (a user error: exit code 2)."""
-
-
-@dataclass(frozen=True)
-class ExpectedFailure:
-    """One entry of a target profile's `expected_failures`."""
-
-    case_id: str
-    reason: str
-    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,46 +149,18 @@ def _reason_of(result: ScenarioResult) -> str:
 
 
 def load_expectations(path: Path) -> ExpectationsFile:
-    """Read the expected failures of a target profile (the schema check itself is `osmium-conformance lint`)."""
+    """What the ratchet needs from a target profile, read by the one profile reader (`conformance.target`)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExpectationsError(f"{path}: cannot read the target profile: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ExpectationsError(f"{path}: not valid YAML: {exc}") from exc
-    entries = tuple(parse_entries(path, data))
-    capabilities = data.get("capabilities") if isinstance(data, Mapping) else None
-    if capabilities is not None and not (
-        isinstance(capabilities, list) and all(isinstance(c, str) for c in capabilities)
-    ):
-        raise ExpectationsError(f"{path}: capabilities must be a list of names")
-    url = data.get("url") if isinstance(data, Mapping) else None
-    return ExpectationsFile(path, entries, tuple(capabilities or ()), url if isinstance(url, str) else None)
+        profile = load_profile(path, str(path))
+    except (CaseError, CaseErrors) as exc:
+        raise ExpectationsError(str(exc)) from None
+    claimed = profile.capabilities if profile.capabilities_declared else ()
+    return ExpectationsFile(path, profile.expected_failures, claimed, profile.url)
 
 
-def parse_entries(path: Path, data: object) -> list[ExpectedFailure]:
-    """The `expected_failures` entries of a parsed profile, with a one-line error naming the bad entry."""
-    if data is None:
-        return []
-    if not isinstance(data, Mapping):
-        raise ExpectationsError(f"{path}: a target profile is a mapping, found {type(data).__name__}")
-    raw = data.get(EXPECTED_FAILURES_KEY) or []
-    if not isinstance(raw, list):
-        raise ExpectationsError(f"{path}: {EXPECTED_FAILURES_KEY} must be a list of {{id, reason, link}}")
-    entries = []
-    for index, item in enumerate(raw):
-        where = f"{path}: {EXPECTED_FAILURES_KEY}[{index}]"
-        if not isinstance(item, Mapping):
-            raise ExpectationsError(f"{where}: expected a mapping {{id, reason, link}}, found {item!r}")
-        case_id, reason, link = item.get("id"), item.get("reason"), item.get("link")
-        if not isinstance(case_id, str) or not case_id:
-            raise ExpectationsError(f"{where}: `id` (the case id) is missing or not a string")
-        if not isinstance(reason, str) or not reason.strip():
-            raise ExpectationsError(f"{where} ({case_id}): `reason` is missing; say why the case fails")
-        if link is not None and not isinstance(link, str):
-            raise ExpectationsError(f"{where} ({case_id}): `link` must be a string (a URL)")
-        entries.append(ExpectedFailure(case_id, reason, link))
-    return entries
+def _as_data(entries: Sequence[ExpectedFailure]) -> list[dict[str, Any]]:
+    """Entries as the plain YAML data of an `expected_failures` list."""
+    return [{"id": e.case_id, "reason": e.reason, **({"link": e.link} if e.link else {})} for e in entries]
 
 
 def render_block(entries: Sequence[ExpectedFailure]) -> str:
@@ -262,7 +228,7 @@ def _check_only_the_block_changed(old: str, new: str, entries: Sequence[Expected
         raise ExpectationsError(f"{path}: a target profile is a mapping; cannot rewrite expected_failures")
     before.pop(EXPECTED_FAILURES_KEY, None)
     written = after.pop(EXPECTED_FAILURES_KEY, None) or []
-    if before != after or parse_entries(Path(str(path)), {EXPECTED_FAILURES_KEY: written}) != list(entries):
+    if before != after or written != _as_data(entries):
         raise ExpectationsError(
             f"{path}: the expected_failures block is laid out in a way the rewrite does not understand; "
             "put it at the top level as a block list and retry"

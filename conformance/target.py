@@ -32,10 +32,12 @@ DEFAULT_CAPABILITIES = ("sign-up", "multi-device", "raw-frames")
 
 @dataclass(frozen=True)
 class ExpectedFailure:
-    id: str
+    """One entry of a profile's `expected_failures` (the ratchet that uses them: `conformance/expectations.py`)."""
+
+    case_id: str
     reason: str
     link: str | None = None
-    source: str = ""  # "targets/x.yaml:12"
+    source: str = field(default="", compare=False)  # "targets/x.yaml:12"; not part of the entry's identity
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class TargetProfile:
     time: str = "unsupported"
     expected_failures: tuple[ExpectedFailure, ...] = ()
     path: str | None = None
+    capabilities_declared: bool = False  # the file lists them (the gate holds a profile to what it claims)
 
     @property
     def embedded(self) -> bool:
@@ -115,8 +118,9 @@ def load_profile(path: Path, display: str | None = None) -> TargetProfile:
         provision=provision,
         tokens=tokens,
         time=str(time_mode),
-        expected_failures=_expected_failures(document, shown),
+        expected_failures=_expected_failures(document),
         path=shown,
+        capabilities_declared="capabilities" in document,
     )
 
 
@@ -155,7 +159,8 @@ def _users(document: YDict, shown: str) -> tuple[str, tuple[str, ...]]:
     return str(provision), tuple(str(t) for t in tokens)
 
 
-def _expected_failures(document: YDict, shown: str) -> tuple[ExpectedFailure, ...]:
+def _expected_failures(document: YDict) -> tuple[ExpectedFailure, ...]:
+    """The one reader of `expected_failures` (the gate, `explain` and `lint` all go through `load_profile`)."""
     raw = document.get("expected_failures")
     if raw is None:
         return ()
@@ -176,13 +181,16 @@ def _expected_failures(document: YDict, shown: str) -> tuple[ExpectedFailure, ..
                     expected="id, reason, link",
                     suggestion=did_you_mean(key, ["id", "reason", "link"]),
                 )
-        if not entry.get("id") or not entry.get("reason"):
-            raise CaseError(at, "an expected failure needs an id and a reason", expected="{id: case.id, reason: why}")
-        entries.append(
-            ExpectedFailure(
-                str(entry["id"]), str(entry["reason"]), str(entry["link"]) if entry.get("link") else None, str(at)
-            )
-        )
+        case_id, reason, link = entry.get("id"), entry.get("reason"), entry.get("link")
+        if not isinstance(case_id, str) or not case_id:
+            raise CaseError(at, "an expected failure needs an `id` (the case id)",
+                            expected="{id: case.id, reason: why}")
+        if not isinstance(reason, str) or not reason.strip():
+            raise CaseError(at, f"expected failure {case_id!r} has no `reason`; say why the case fails",
+                            expected="{id: case.id, reason: why}")
+        if link is not None and not isinstance(link, str):
+            raise CaseError(entry.location("link"), f"expected failure {case_id!r}: `link` must be a string (a URL)")
+        entries.append(ExpectedFailure(case_id, reason, link, str(at)))
     return tuple(entries)
 
 

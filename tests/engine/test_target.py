@@ -42,8 +42,9 @@ def test_full_profile(tmp_path: Path) -> None:
             "https://bugs/1",
             "targets/acme.yaml:8",
         ),
-        ExpectedFailure("invites.use.exhausted", "counts uses wrongly", None, "targets/acme.yaml:9"),
+        ExpectedFailure("invites.use.exhausted", "counts uses wrongly", None),
     )
+    assert [entry.source for entry in profile.expected_failures] == ["targets/acme.yaml:8", "targets/acme.yaml:9"]
 
 
 def test_minimal_profiles_and_defaults(tmp_path: Path) -> None:
@@ -66,7 +67,7 @@ def test_minimal_profiles_and_defaults(tmp_path: Path) -> None:
         ("url: embedded\ntime: rael\n", ["time: 'rael'", "did you mean 'real'"]),
         ("url: embedded\nusers: {provision: token}\n", ["provision: 'token'", "did you mean 'tokens'"]),
         ("url: embedded\nusers: {provision: tokens}\n", ["needs a non-empty tokens list"]),
-        ("url: embedded\nexpected_failures: [{id: a.b}]\n", ["needs an id and a reason"]),
+        ("url: embedded\nexpected_failures: [{id: a.b}]\n", ["expected failure 'a.b' has no `reason`"]),
         ("url: embedded\nexpected_failures: [{id: a.b, reason: r, ticket: 1}]\n", ["unknown key 'ticket'"]),
         ("name: x\n", ["missing key 'url'"]),
     ],

@@ -10,7 +10,6 @@ import yaml
 from conformance.expectations import (
     ExpectationsError,
     ExpectationsFile,
-    ExpectedFailure,
     find_problems,
     load_expectations,
     regrade,
@@ -20,6 +19,7 @@ from conformance.expectations import (
     write_updated,
 )
 from conformance.outcome import Outcome
+from conformance.target import ExpectedFailure
 from tests.gate.factories import make_result
 
 
@@ -137,11 +137,12 @@ def test_write_updated_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("expected_failures: {a: 1}\n", "must be a list"),
-        ("expected_failures:\n  - reason: r\n", "`id`"),
-        ("expected_failures:\n  - id: a.b.c\n", "`reason` is missing"),
+        ("url: embedded\nexpected_failures: {a: 1}\n", r"bad.yaml:2: expected_failures must be a list"),
+        ("url: embedded\nexpected_failures:\n  - reason: r\n", r"bad.yaml:3: an expected failure needs an `id`"),
+        ("url: embedded\nexpected_failures:\n  - id: a.b.c\n", r"bad.yaml:3: expected failure 'a.b.c' has no `reason`"),
+        ("url: embedded\nexpected_failures:\n  - {id: a.b.c, reson: r}\n", r"did you mean 'reason'"),
         ("- just\n- a list\n", "is a mapping"),
-        ("name: [unclosed\n", "not valid YAML"),
+        ("name: [unclosed\n", "YAML syntax error"),
     ],
 )
 def test_bad_profiles_give_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -150,3 +151,11 @@ def test_bad_profiles_give_one_line_errors(tmp_path: Path, text: str, message: s
     with pytest.raises(ExpectationsError, match=message) as info:
         load_expectations(path)
     assert str(path) in str(info.value)
+
+
+def test_undeclared_capabilities_are_not_claimed(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("url: embedded\n", encoding="utf-8")
+    assert load_expectations(path).capabilities == ()
+    path.write_text("url: embedded\ncapabilities: [sign-up]\n", encoding="utf-8")
+    assert load_expectations(path).capabilities == ("sign-up",)

@@ -142,10 +142,10 @@ def test_collection_error_is_exit_2(tmp_path: Path) -> None:
 def test_unreadable_profile_is_exit_2(tmp_path: Path) -> None:
     write_cases(tmp_path, {"id": "a.b.ok"})
     bad = tmp_path / "bad.yaml"
-    bad.write_text("expected_failures:\n  - id: a.b.ok\n")
+    bad.write_text("url: embedded\nexpected_failures:\n  - id: a.b.ok\n")
     session = run_session(tmp_path, "--target-file", str(bad))
     assert session.exit_code == 2, session.output
-    assert "`reason` is missing" in session.output
+    assert "bad.yaml:3: expected failure 'a.b.ok' has no `reason`" in session.output
 
 
 def test_unreachable_target_is_exit_3(tmp_path: Path) -> None:
