@@ -16,6 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver.app import MockServer, listen
+from mockserver.domain.credentials import (
+    INVITE_CODE_LENGTH,
+    MAX_INVITE_CODE_LENGTH,
+    MIN_INVITE_CODE_LENGTH,
+    invite_code_bits,
+)
 from mockserver.options import DEFAULT_MAX_FRAME_BYTES, ServerOptions
 from mockserver.seed import SeedError, SeedUser, load_seed_file, seed
 
@@ -48,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-service-messages", action="store_true", help="do not post JOIN/LEAVE service messages in groups"
     )
+    parser.add_argument(
+        "--invite-code-length", type=int, default=INVITE_CODE_LENGTH, metavar="N",
+        help=f"characters of [A-Za-z0-9] per invite code, {MIN_INVITE_CODE_LENGTH}..{MAX_INVITE_CODE_LENGTH} "
+        f"(default: {INVITE_CODE_LENGTH}, the spec's REF choice, {invite_code_bits(INVITE_CODE_LENGTH):.1f} bits; "
+        f"11 gives {invite_code_bits(11):.1f})",
+    )
     return parser
 
 
@@ -61,6 +73,7 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         max_frame_bytes=args.max_frame_bytes,
         log_frames=args.log_frames,
         service_messages=not args.no_service_messages,
+        invite_code_length=args.invite_code_length,
     )
     options.validate()
     return options

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.domain.credentials import INVITE_CODE_LENGTH, MAX_INVITE_CODE_LENGTH, MIN_INVITE_CODE_LENGTH
+
 DEFAULT_MAX_FRAME_BYTES = 1 << 20
 
 
@@ -29,6 +31,7 @@ class ServerOptions:
     journal_enabled: bool = False
     journal_limit: int = 1000
     service_messages: bool = True
+    invite_code_length: int = INVITE_CODE_LENGTH
 
     def validate(self) -> None:
         """Raise ValueError with a message a user can act on."""
@@ -44,5 +47,8 @@ class ServerOptions:
             raise ValueError("send queue must hold at least one frame")
         if self.send_timeout_s <= 0 or self.close_timeout_s <= 0:
             raise ValueError("timeouts must be positive")
+        if not MIN_INVITE_CODE_LENGTH <= self.invite_code_length <= MAX_INVITE_CODE_LENGTH:
+            raise ValueError(f"invite code length must be in {MIN_INVITE_CODE_LENGTH}..{MAX_INVITE_CODE_LENGTH}: "
+                             f"{self.invite_code_length}")
         if self.journal_limit < 1:
             raise ValueError("journal limit must be at least 1")

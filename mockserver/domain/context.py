@@ -9,6 +9,7 @@ from google.protobuf.message import Message as ProtoMessage
 
 from mockserver.clock import Clock
 from mockserver.domain.contract import Delivery, DomainError
+from mockserver.domain.credentials import INVITE_CODE_LENGTH
 from mockserver.domain.model import Chat, User
 from mockserver.domain.store import Store
 from mockserver.snowflake import SnowflakeGenerator
@@ -27,6 +28,7 @@ class ServiceOptions:
     """Switches of the reference behaviour."""
 
     service_messages: bool = True  # JOIN/LEAVE service messages (semantics §8.4)
+    invite_code_length: int = INVITE_CODE_LENGTH  # semantics §16.26 REF: 8; codes are opaque to clients
 
 
 @dataclass

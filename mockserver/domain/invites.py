@@ -37,7 +37,7 @@ def preview(ctx: Context, invite: Invite, viewer: int | None) -> auth_pb2.Invite
 
 def _unique_code(ctx: Context) -> str:
     while True:
-        code = credentials.new_invite_code()
+        code = credentials.new_invite_code(ctx.options.invite_code_length)
         if code not in ctx.store.invites:
             return code
 

@@ -14,6 +14,17 @@ def create(world: World, who: Actor, gid: int, **fields: object) -> str:
     return world.ok(who, "chats_create_chat_invite", chat_ref=group_ref(gid), **fields).result.created_invite.code
 
 
+def test_invite_code_length_is_a_switch() -> None:
+    """§16.26 REF is 8 characters; `--invite-code-length` (ServiceOptions.invite_code_length) changes only that."""
+    world = World(invite_code_length=11)
+    alice = world.sign_up("Alice")
+    code = create(world, alice, make_group(world, alice))
+    assert re.fullmatch(r"[A-Za-z0-9]{11}", code)
+    assert world.ok(None, "auth_lookup_invite", code=code).result.invite_preview.code == code
+    world.ok(world.sign_up("Bob"), "auth_use_invite", code=code)
+    assert world.error(None, "auth_lookup_invite", code=code[:8]) == 404
+
+
 def test_create_and_lookup_before_auth() -> None:
     """§10.7, §10.11: code of 8 [A-Za-z0-9]; LookupInvite works unauthenticated, owner false, creator filled."""
     world = World()

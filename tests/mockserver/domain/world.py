@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mockserver.clock import VirtualClock
 from mockserver.domain.contract import Caller, Delivery, Outcome
+from mockserver.domain.credentials import INVITE_CODE_LENGTH
 from mockserver.domain.service import ChatService, ServiceOptions
 from mockserver.snowflake import SnowflakeGenerator
 from osmiumwire import core_pb2, refs_pb2, types_pb2, updates_pb2
@@ -26,9 +27,10 @@ class Actor:
 
 
 class World:
-    def __init__(self, *, service_messages: bool = True) -> None:
+    def __init__(self, *, service_messages: bool = True, invite_code_length: int = INVITE_CODE_LENGTH) -> None:
         self.clock = VirtualClock(START_MS)
-        self.service = ChatService(self.clock, SnowflakeGenerator(self.clock), ServiceOptions(service_messages))
+        options = ServiceOptions(service_messages=service_messages, invite_code_length=invite_code_length)
+        self.service = ChatService(self.clock, SnowflakeGenerator(self.clock), options)
         self._count = 0
 
     def call(self, who: Actor | Caller | None, member: str, **fields: object) -> Outcome:
