@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from conformance import fuzz
-from conformance.coverage import RequirementsError, load_requirements, markdown, measure
+from conformance.coverage import Requirement, RequirementsError, load_requirements, markdown, measure
 from conformance.coverage import summary_lines as coverage_lines
 from conformance.errors import CaseError, CaseErrors, Location, did_you_mean
 from conformance.gate import ExitCode, GatePlugin
@@ -325,6 +325,24 @@ def lint_target(path: Path, known_ids: dict[str, Scenario]) -> list[str]:
     return errors
 
 
+def lint_assumptions(scenarios: Iterable[Scenario], requirements: Iterable[Requirement]) -> list[str]:
+    """Each `assumes:` names a registered requirement whose tag is REF: only a choice the spec leaves open may
+    be assumed; a DOC or PROTO rule is checked, never assumed away."""
+    registry = {requirement.id: requirement for requirement in requirements}
+    errors = []
+    for scenario in scenarios:
+        for assumed, source in scenario.assumptions():
+            requirement = registry.get(assumed)
+            if requirement is None:
+                hint = did_you_mean(assumed, registry)
+                errors.append(f"{source}: assumes {assumed!r}, which is no requirement in cases/requirements"
+                              + (f"; did you mean {hint!r}?" if hint else ""))
+            elif requirement.tag != "REF":
+                errors.append(f"{source}: assumes {assumed!r}, a {requirement.tag} rule; only REF choices can be "
+                              "assumed (a rule every server must follow is checked, not assumed)")
+    return errors
+
+
 def command_lint(options: argparse.Namespace) -> int:
     """The whole case library (needed anyway to resolve expected-failure ids), then the target profiles.
 
@@ -342,6 +360,8 @@ def command_lint(options: argparse.Namespace) -> int:
     except RequirementsError as exc:
         errors.append(str(exc))
         requirements = []
+    else:
+        errors += lint_assumptions(library.scenarios, requirements)
     targets = [p for p in paths if _enclosing_cases_dir(p) is None] or (target_files(cases_dir) if not paths else [])
     for path in targets:
         if not path.is_file():

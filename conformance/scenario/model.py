@@ -68,6 +68,7 @@ class SendStep(StepBase):
     expect_error: ExpectError | None
     save: dict[str, str]
     req_id: Any
+    assumes: str | None = None  # a REF requirement id: if the target refuses this step, the case is unsupported
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class RawSendStep(StepBase):
     expect_silence: bool
     expect: Any = None  # a raw frame that is a readable request may expect a result, like `send`
     save: dict[str, str] = field(default_factory=dict)
+    assumes: str | None = None  # as in SendStep
 
 
 @dataclass(frozen=True)
@@ -174,3 +176,17 @@ class Scenario:
 
     def actor(self, name: str) -> Actor | None:
         return next((a for a in self.actors if a.name == name), None)
+
+    def assumptions(self) -> list[tuple[str, Source]]:
+        """The REF requirement ids its steps `assume`, with where (inside repeats, concurrent blocks, fixtures)."""
+        found: list[tuple[str, Source]] = []
+        pending: list[Step] = list(self.steps)
+        while pending:
+            step = pending.pop(0)
+            if isinstance(step, SendStep | RawSendStep) and step.assumes:
+                found.append((step.assumes, step.source))
+            elif isinstance(step, RepeatStep | ConcurrentlyStep):
+                pending.extend(step.steps)
+            elif isinstance(step, IncludeStep):
+                pending.extend(step.fixture.steps)
+        return found

@@ -278,7 +278,18 @@ class _Builder:
             self.expect_error(raw.get("expect_error")),
             dict(save),
             raw.get("req_id"),
+            self.assumes(raw),
         )
+
+    def assumes(self, raw: YDict) -> str | None:
+        """`assumes: <REF requirement id>` marks a step that sets the scene with a REF choice: it must succeed,
+        so it cannot also expect an error (`lint` checks that the id is a REF requirement)."""
+        assumed = raw.get("assumes")
+        if assumed is not None and any(k in raw for k in ("expect_error", "expect_close", "expect_silence")):
+            self.errors.append(CaseError(
+                raw.location("assumes"), "assumes: marks a step that must succeed; it cannot expect an error",
+                expected="assumes: on a step with expect: or no check"))
+        return str(assumed) if assumed is not None else None
 
     def answer_checks(self, raw: YDict) -> list[CaseError]:
         """`expect` (an RPCResult member and its pattern) and `save` paths, for send and send_raw."""
@@ -341,6 +352,7 @@ class _Builder:
             bool(raw.get("expect_silence", False)),
             raw.get("expect"),
             dict(raw.get("save", {})),
+            self.assumes(raw),
         )
 
     def update_patterns(self, raw_list: YList, at: Location, allow_names: bool) -> tuple[model.UpdatePattern, ...]:

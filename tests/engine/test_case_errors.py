@@ -226,6 +226,12 @@ INVALID = [
         ["unknown key 'level'", "belongs to the step"],
     ),
     ("odd hex", step('- send_raw: {as: alice, hex: "0a f"}\n'), ["odd number of digits"]),
+    (
+        "assumes on a step that expects an error",
+        step("- send: chats_get_chats\n  as: alice\n  expect_error: any\n  assumes: groups.create.empty-users\n"),
+        ["assumes: marks a step that must succeed"],
+    ),
+    ("assumes inside send_raw", step('- send_raw: {as: alice, hex: "0a", assumes: x}\n'), ["unknown key 'assumes'"]),
 ]
 
 

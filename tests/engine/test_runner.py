@@ -319,3 +319,32 @@ def test_a_flood_of_updates_keeps_the_failure_short(tmp_path: Path) -> None:
     assert "... and 1981 more" in failure.message  # 2,000 typing updates and the UpdateGroup, 20 listed
     assert failure.message.count("\n") < 60
     assert "frames omitted" in outcome.report.trace
+
+
+ASSUMED_LOOKUP = """\
+      - send: auth_lookup_invite
+        as: alice
+        with: {code: "only-on-servers-that-chose-so"}
+        expect: {invite_preview: {}}
+        save: {preview: invite_preview}
+        assumes: invites.some-ref-choice
+      - send: chats_get_chats
+        as: alice
+        expect: {chats: {}}
+"""
+
+
+def test_a_refused_step_that_assumes_a_ref_choice_makes_the_scenario_unsupported(tmp_path: Path) -> None:
+    outcome = run_yaml(tmp_path, scenario(ASSUMED_LOOKUP))
+    unsupported = outcome.report.unsupported or ""
+    assert "step 1 (send auth_lookup_invite as alice) at case.yaml:" in unsupported
+    assert "was refused (error 404)" in unsupported and "assumes REF choice invites.some-ref-choice" in unsupported
+    assert outcome.report.failures == [] and outcome.report.error is None
+    assert "chats_get_chats" not in outcome.report.trace  # the scenario stopped there
+
+
+def test_the_same_refusal_without_assumes_is_a_failure(tmp_path: Path) -> None:
+    steps = "".join(line for line in ASSUMED_LOOKUP.splitlines(keepends=True) if "assumes:" not in line)
+    outcome = run_yaml(tmp_path, scenario(steps))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.MUST and outcome.report.unsupported is None

@@ -93,6 +93,25 @@ def test_lint_bad_target_is_exit_2(library: Path, capsys: pytest.CaptureFixture[
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("assumed", "message"),
+    [
+        ("chats.tiny.emtpy", "assumes 'chats.tiny.emtpy', which is no requirement in cases/requirements; "
+                             "did you mean 'chats.tiny.empty'?"),
+        ("chats.tiny.empty", "assumes 'chats.tiny.empty', a PROTO rule; only REF choices can be assumed"),
+    ],
+)
+def test_lint_assumes_only_a_registered_ref_choice(
+    library: Path, capsys: pytest.CaptureFixture[str], assumed: str, message: str
+) -> None:
+    case = library / "cases/chats/tiny.yaml"
+    case.write_text(case.read_text().replace("        with: {limit: 10}\n", f"        with: {{limit: 10}}\n"
+                                             f"        assumes: {assumed}\n", 1))
+    assert main(["lint"]) == 2
+    err = capsys.readouterr().err
+    assert "cases/chats/tiny.yaml:" in err and message in err, err
+
+
 def test_lint_bad_case_is_exit_2(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (library / "cases/chats/broken.yaml").write_text(
         "scenarios:\n  - id: chats.tiny.y\n    title: t\n    level: MUST\n    spec: {section: '1', tag: PROTO}\n"
