@@ -3,6 +3,11 @@
 Every operation becomes a `send` step whose `expect` is what the reference answered; every device's
 updates become a `receive` step with `only: true` (or `expect_none`). Ids are carried by saved values: an
 alias first seen in a result is saved from that result, one first seen in an update from that update.
+
+Only the checks where the target differed (the result and the devices' updates of the last operation, the
+divergent one) keep the case's level. Every other step is context, and is graded `level: REFERENCE`.
+Context reproduces everything the reference did, REF choices included: exact update sets, `client_id`,
+`channel_unread_count`, error codes. A MUST case must not fail on those.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Exporter:
         steps: list[dict[str, Any]] = []
         members: set[str] = set()
         requires: list[str] = []
+        last = max((i for i, s in enumerate(self.history) if not isinstance(s.op, ClockOp)), default=-1)
         for index, step in enumerate(self.history):
             if isinstance(step.op, ClockOp):
                 steps.append({"clock": {"advance_ms": step.op.advance_ms}})
@@ -45,7 +51,10 @@ class Exporter:
                 continue
             assert step.reference is not None
             members.add(step.op.member)
-            steps.extend(self._op_steps(index, step.op, step, needed, members))
+            op_steps = self._op_steps(index, step.op, step, needed, members)
+            if level != "REFERENCE":
+                _grade_context(op_steps, step if index == last else None)
+            steps.extend(op_steps)
         actors = {actor: {"devices": [d.split("@", 1)[1] for d in self.cast.devices[actor]]}
                   for actor in self.cast.actors}
         return {
@@ -150,6 +159,32 @@ class Exporter:
                 return f"${{{value}.name}}"
             return ALIAS.sub(lambda m: f"${{{self.known.get(m.group(1), m.group(1))}}}", value)
         return value
+
+
+def _grade_context(op_steps: list[dict[str, Any]], divergent: Step | None) -> None:
+    """Lower to REFERENCE every step of an operation except the checks where the divergent one differed."""
+    differed: set[str] = set()
+    result_differed = divergent is not None
+    if divergent is not None and divergent.target is not None and divergent.reference is not None:
+        target_result, target_updates = divergent.target.comparable()
+        reference_result, reference_updates = divergent.reference.comparable()
+        result_differed = target_result != reference_result
+        differed = {d for d in set(target_updates) | set(reference_updates)
+                    if target_updates.get(d) != reference_updates.get(d)}
+    for out in op_steps:
+        if "send" in out:
+            keep = result_differed
+        elif "receive" in out or "expect_none" in out:
+            keep = divergent is not None and (divergent.target is None or _device_of(out) in differed)
+        else:
+            keep = False  # `set:` steps have nothing to grade
+        if not keep and "set" not in out:
+            out["level"] = "REFERENCE"
+
+
+def _device_of(out: dict[str, Any]) -> str:
+    check = out.get("receive") or out.get("expect_none") or {}
+    return str(check.get("on", ""))
 
 
 def _tag_length_expr(user_expression: str) -> str:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conformance.differential.pair import Endpoints
 from conformance.differential.runner import run_differential
@@ -60,6 +61,11 @@ def test_broken_server_is_caught_and_written_as_a_case(
         assert result.divergence is not None, f"{mutation}: no divergence in {result.operations} operations"
         assert result.case_file is not None and result.case_file.exists()
         assert len(result.divergence.history) <= 8, result.divergence.report.describe()
+        steps = yaml.safe_load(result.case_file.read_text())["scenarios"][0]["steps"]
+        last_send = max(i for i, step in enumerate(steps) if "send" in step)
+        context = [step for i, step in enumerate(steps[:last_send]) if "set" not in step and "clock" not in step]
+        assert all(step.get("level") == "REFERENCE" for step in context), steps
+        assert any("level" not in step for step in steps[last_send:]), steps  # the divergent check keeps MUST
         (tmp_path / "cases" / "requirements").mkdir()
         (tmp_path / "cases" / "requirements" / "regressions.yaml").write_text(REGISTRY)
 
