@@ -80,9 +80,8 @@ class MockServer:
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=self.options.max_frame_bytes)
-        endpoint = WebSocketEndpoint(
-            self.options, self.registry, Dispatcher(self.service, self.registry, self.faults), self.journal
-        )
+        dispatcher = Dispatcher(self.service, self.registry, self.faults, updates_first=self.options.updates_first)
+        endpoint = WebSocketEndpoint(self.options, self.registry, dispatcher, self.journal)
         if self.options.admin:
             app.add_routes(admin_routes(self))
         app.router.add_get(self.options.path, endpoint.handle)

@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-service-messages", action="store_true", help="do not post JOIN/LEAVE service messages in groups"
     )
     parser.add_argument(
+        "--updates-before-results", action="store_true",
+        help="send the updates a request causes before its result on the same socket (the spec allows both; "
+        "the default, result first, is its REF choice)",
+    )
+    parser.add_argument(
         "--invite-code-length", type=int, default=INVITE_CODE_LENGTH, metavar="N",
         help=f"characters of [A-Za-z0-9] per invite code, {MIN_INVITE_CODE_LENGTH}..{MAX_INVITE_CODE_LENGTH} "
         f"(default: {INVITE_CODE_LENGTH}, the spec's REF choice, {invite_code_bits(INVITE_CODE_LENGTH):.1f} bits; "
@@ -74,6 +79,7 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         log_frames=args.log_frames,
         service_messages=not args.no_service_messages,
         invite_code_length=args.invite_code_length,
+        updates_first=args.updates_before_results,
     )
     options.validate()
     return options

@@ -32,6 +32,7 @@ class ServerOptions:
     journal_limit: int = 1000
     service_messages: bool = True
     invite_code_length: int = INVITE_CODE_LENGTH
+    updates_first: bool = False  # §16.19 REF sends a result before the updates it caused; True: after them
 
     def validate(self) -> None:
         """Raise ValueError with a message a user can act on."""

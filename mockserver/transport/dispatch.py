@@ -1,7 +1,9 @@
 """What the server does with each frame: lifecycle checks (§3), faults, the domain call, result then updates.
 
 `core_initialize` is answered here, not by the domain: it only shapes this socket (no_subscribe), and the
-empty `Initialized` is a REF choice of the transport (§3).
+empty `Initialized` is a REF choice of the transport (§3). So is the order of a result and the updates its
+request caused on the same socket (§16.19: result first); `updates_first` turns it around, for client
+authors who want to see that their client copes with the other allowed order.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ def error_result(code: int, message: str) -> core_pb2.RPCResult:
 class Dispatcher:
     """Turns frames from one socket into results on that socket and updates on the recipients' sockets."""
 
-    def __init__(self, service: ChatServiceAPI, registry: ConnectionRegistry, faults: FaultPlan) -> None:
+    def __init__(
+        self, service: ChatServiceAPI, registry: ConnectionRegistry, faults: FaultPlan, *, updates_first: bool = False
+    ) -> None:
         self.service = service
         self._registry = registry
         self._faults = faults
+        self._updates_first = updates_first
 
     async def on_frame(self, connection: Connection, data: bytes) -> None:
         frame = classify(data)
@@ -77,13 +82,16 @@ class Dispatcher:
         if not connection.state.initialized:
             connection.send_result(request.req_id, error_result(BAD_REQUEST, "not initialized"))
             return
-        outcome = self._call_domain(connection, request)
-        if outcome is None:
-            return
-        if outcome.bind is not None:
-            self._registry.bind(connection, outcome.bind)
-        for delivery in outcome.deliveries:
-            self._registry.deliver(delivery)
+        outcome, result = self._call_domain(connection, request)
+        if not self._updates_first:
+            connection.send_result(request.req_id, result)
+        if outcome is not None:
+            if outcome.bind is not None:
+                self._registry.bind(connection, outcome.bind)
+            for delivery in outcome.deliveries:
+                self._registry.deliver(delivery)
+        if self._updates_first:
+            connection.send_result(request.req_id, result)
 
     def _initialize(self, connection: Connection, request: Request) -> core_pb2.RPCResult:
         if connection.state.initialized:
@@ -94,21 +102,18 @@ class Dispatcher:
         result.initialized.entrypoints.SetInParent()  # REF §3: an empty entrypoint list, no vapid key
         return result
 
-    def _call_domain(self, connection: Connection, request: Request) -> Outcome | None:
-        """Ask the domain, send the result at once (before any update it caused), return the outcome."""
+    def _call_domain(self, connection: Connection, request: Request) -> tuple[Outcome | None, core_pb2.RPCResult]:
+        """Ask the domain: its outcome (None when it raised) and the result to send for the request."""
         try:
             outcome = self.service.handle(connection.state.caller, request.message)
         except DomainError as error:
-            connection.send_result(request.req_id, error_result(error.code, error.message))
-            return None
+            return None, error_result(error.code, error.message)
         except Exception:
             log.exception("conn %d: domain failed on %s (req %d)", connection.conn_id, request.member, request.req_id)
-            connection.send_result(request.req_id, error_result(INTERNAL, "internal error"))
-            return None
+            return None, error_result(INTERNAL, "internal error")
         result = outcome.result
         if result.req_id:  # the contract says the domain leaves it unset; never send it twice
             result = core_pb2.RPCResult()
             result.CopyFrom(outcome.result)
             result.ClearField("req_id")
-        connection.send_result(request.req_id, result)
-        return outcome
+        return outcome, result

@@ -9,7 +9,7 @@ a way the spec permits; `test_ref_variants.py` runs every MUST case against each
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mockserver.app import ServiceFactory
 from mockserver.clock import Clock
@@ -49,6 +49,7 @@ class OtherErrorCodes(ChatService):
 
 
 MUST_CASES = ("-m", "must")
+ALL_CASES = ("cases",)
 # The case files whose scenarios send or check invite codes (grep -l invite cases/*/*.yaml, requirements aside).
 INVITE_CASES = (
     "cases/invites",
@@ -123,9 +124,10 @@ class OwnerOnlyAddsMembers(ChatService):
 class Variant:
     name: str
     rule: str  # the REF rule it decides differently
-    factory: ServiceFactory
+    factory: ServiceFactory | None  # None: the reference domain
     selection: tuple[str, ...] = MUST_CASES  # the cases that must still pass (`osmium-conformance run` arguments)
     all_levels: bool = False  # every check holds, not only the MUST ones (the choice is invisible to the cases)
+    server_options: dict[str, object] = field(default_factory=dict)  # ServerOptions fields (transport choices)
 
 
 def _options(**options: object) -> Callable[[Clock, SnowflakeGenerator], ChatService]:
@@ -140,6 +142,9 @@ VARIANTS = (
     Variant("smaller-chat-pages", "§16.5 GetChats maximum limit", SmallerChatPages),
     Variant("members-cannot-reuse-invites", "§16.23 invite used by a member", MembersCannotReuseInvites),
     Variant("owner-only-adds-members", "§16.27 who may add members", OwnerOnlyAddsMembers),
+    # §16.19: no case may depend on the order of a result and its updates; the engine must cope with both.
+    Variant("updates-before-results", "§16.19 result vs update order", None, ALL_CASES, True,
+            {"updates_first": True}),
     # §16.26: "tests must treat codes as opaque", so every invite case passes at every level.
     Variant("long-invite-codes", "§16.26 invite code format", _options(invite_code_length=12), INVITE_CASES, True),
 )

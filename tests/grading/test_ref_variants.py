@@ -34,7 +34,7 @@ def run_cases(url: str, selection: tuple[str, ...], report: Path) -> tuple[int, 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_must_cases_do_not_lean_on_a_ref_choice(variant: Variant, tmp_path: Path) -> None:
-    with EmbeddedServer(virtual_clock=True, service_factory=variant.factory) as server:
+    with EmbeddedServer(virtual_clock=True, service_factory=variant.factory, **variant.server_options) as server:
         code, output, cases = run_cases(server.url, variant.selection, tmp_path / "report.json")
     allowed = {"pass"} if variant.all_levels else {"pass", "non-strict", "unsupported"}
     wrong = sorted(f"{case['id']} ({case['outcome']})" for case in cases if case["outcome"] not in allowed)

@@ -64,6 +64,22 @@ def test_result_comes_before_the_updates_it_caused(served: tuple[EmbeddedServer,
     run(body)
 
 
+def test_updates_before_results_turns_the_order_around() -> None:
+    """§16.19 leaves the order open; `--updates-before-results` sends the caused updates first."""
+    with fake_server(updates_first=True) as (server, service):
+        service.handler = deliver_to(Delivery(ALICE, typing_update(1)), Delivery(ALICE, typing_update(2)))
+
+        async def body() -> None:
+            async with aiohttp.ClientSession() as session:
+                alice = await device(session, server.url, ALICE)
+                await alice.send(request(41, "chats_set_typing"))
+                frames = [await alice.receive() for _ in range(3)]
+                assert [frame.WhichOneof("message") for frame in frames] == ["update", "update", "result"]
+                assert frames[2].result.req_id == 41
+
+        run(body)
+
+
 def test_every_socket_of_each_recipient_gets_the_update_and_nobody_else(
     served: tuple[EmbeddedServer, FakeService],
 ) -> None:
