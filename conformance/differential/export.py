@@ -172,13 +172,13 @@ def _grade_context(op_steps: list[dict[str, Any]], divergent: Step | None) -> No
         differed = {d for d in set(target_updates) | set(reference_updates)
                     if target_updates.get(d) != reference_updates.get(d)}
     for out in op_steps:
+        if "set" in out:
+            continue  # nothing to grade
         if "send" in out:
             keep = result_differed
-        elif "receive" in out or "expect_none" in out:
+        else:  # receive / expect_none on one device
             keep = divergent is not None and (divergent.target is None or _device_of(out) in differed)
-        else:
-            keep = False  # `set:` steps have nothing to grade
-        if not keep and "set" not in out:
+        if not keep:
             out["level"] = "REFERENCE"
 
 
