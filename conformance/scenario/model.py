@@ -179,14 +179,17 @@ class Scenario:
 
     def assumptions(self) -> list[tuple[str, Source]]:
         """The REF requirement ids its steps `assume`, with where (inside repeats, concurrent blocks, fixtures)."""
-        found: list[tuple[str, Source]] = []
-        pending: list[Step] = list(self.steps)
-        while pending:
-            step = pending.pop(0)
-            if isinstance(step, SendStep | RawSendStep) and step.assumes:
-                found.append((step.assumes, step.source))
-            elif isinstance(step, RepeatStep | ConcurrentlyStep):
-                pending.extend(step.steps)
-            elif isinstance(step, IncludeStep):
-                pending.extend(step.fixture.steps)
-        return found
+        return [(step.assumes, step.source) for step in flatten(self.steps)
+                if isinstance(step, SendStep | RawSendStep) and step.assumes]
+
+
+def flatten(steps: tuple[Step, ...]) -> list[Step]:
+    """Every step, with the steps inside repeats, concurrent blocks and included fixtures, in order."""
+    flat: list[Step] = []
+    for step in steps:
+        flat.append(step)
+        if isinstance(step, RepeatStep | ConcurrentlyStep):
+            flat += flatten(step.steps)
+        elif isinstance(step, IncludeStep):
+            flat += flatten(step.fixture.steps)
+    return flat

@@ -181,7 +181,7 @@ class _Builder:
         implied = []
         if any(len(a.devices) > 1 for a in self.actors or ()):
             implied.append("multi-device")
-        if any(isinstance(s, model.RawSendStep) for s in _flatten(steps)):
+        if any(isinstance(s, model.RawSendStep) for s in model.flatten(steps)):
             implied.append("raw-frames")
         return implied
 
@@ -462,7 +462,7 @@ class _Builder:
             )
         if self.actors is not None:
             self._check_actor_arguments(arguments, raw)
-        if any(isinstance(s, model.ClockStep) for s in _flatten(fixture.steps)):
+        if any(isinstance(s, model.ClockStep) for s in model.flatten(fixture.steps)):
             self.uses_clock = True
         return model.IncludeStep(source, level, timeout, fixture, arguments)
 
@@ -484,14 +484,3 @@ class _Builder:
         self, raw: YDict, source: model.Source, level: Level | None, timeout: float | None
     ) -> model.Step | None:
         return model.SetStep(source, level, timeout, dict(raw["set"]))
-
-
-def _flatten(steps: tuple[model.Step, ...]) -> list[model.Step]:
-    flat: list[model.Step] = []
-    for step in steps:
-        flat.append(step)
-        if isinstance(step, (model.RepeatStep, model.ConcurrentlyStep)):
-            flat += _flatten(step.steps)
-        elif isinstance(step, model.IncludeStep):
-            flat += _flatten(step.fixture.steps)
-    return flat

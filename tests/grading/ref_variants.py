@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from mockserver.app import ServiceFactory
 from mockserver.clock import Clock
-from mockserver.domain.context import ServiceOptions
-from mockserver.domain.contract import Caller, Outcome
+from mockserver.domain.context import ServiceOptions, error_result
+from mockserver.domain.contract import Caller, DomainError, Outcome
 from mockserver.domain.service import ChatService
 from mockserver.snowflake import SnowflakeGenerator
 from osmiumwire import core_pb2
@@ -65,10 +65,7 @@ INVITE_CASES = (
 
 
 def refusal(code: int, message: str) -> Outcome:
-    result = core_pb2.RPCResult()
-    result.error.error_code = code
-    result.error.error_message = message
-    return Outcome(result=result)
+    return Outcome(result=error_result(DomainError(code, message)))
 
 
 class NoEchoToAuthor(ChatService):
