@@ -10,6 +10,7 @@ from mockserver.journal import FrameJournal
 from mockserver.options import ServerOptions
 from mockserver.transport.connection import Connection, SendPolicy
 from mockserver.transport.dispatch import Dispatcher
+from mockserver.transport.lingering import LingeringWebSocketResponse
 from mockserver.transport.registry import ConnectionRegistry
 from mockserver.transport.sink import FrameSink
 
@@ -31,7 +32,8 @@ class WebSocketEndpoint:
         self._policy = SendPolicy(options.send_queue_frames, options.send_timeout_s, options.close_timeout_s)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(
+        ws = LingeringWebSocketResponse(
+            quiet_s=self._options.close_timeout_s,
             compress=False,
             max_msg_size=self._options.max_frame_bytes + 1,  # aiohttp refuses sizes >= the limit; ours is inclusive
             timeout=self._options.close_timeout_s,
@@ -61,6 +63,7 @@ class WebSocketEndpoint:
             self._registry.remove(connection)
             connection.finished.set()
             log.debug("conn %d: closed (%s)", connection.conn_id, connection.close_record)
+            await ws.finish_lingering()
         return ws
 
     async def _receive_loop(self, connection: Connection) -> None:
@@ -76,6 +79,6 @@ class WebSocketEndpoint:
                 await connection.close(CLOSE_UNSUPPORTED_DATA, "text frames are not supported")
                 return
             elif message.type is WSMsgType.ERROR:
-                # aiohttp has already closed the socket with the matching code (1009 for an oversized frame).
+                # aiohttp has sent the matching close code (1009 for an oversized frame); the socket lingers.
                 log.info("conn %d: protocol error: %s", connection.conn_id, connection.ws.exception())
                 return
