@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from mockserver.domain import refs, render
-from mockserver.domain.context import Context, result_with
+from mockserver.domain.context import Context
 from mockserver.domain.contract import Outcome
 from mockserver.domain.model import ChatKind
 from mockserver.domain.sorted_ids import SortedIds
-from osmiumwire import chats_pb2, core_pb2
+from osmiumwire import core_pb2
 
 DEFAULT_LIMIT = 50  # §16 item 5
 MAX_LIMIT = 100
@@ -34,23 +34,27 @@ def get_chats(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> Out
         ctx.store.chat_order[viewer], page_limit(page.limit),
         page.max_id if page.HasField("max_id") else None, page.min_id if page.HasField("min_id") else None,
     )
-    result = chats_pb2.Chats()
+    answer = core_pb2.RPCResult()
+    result = answer.chats  # filled in place: a page copied into its RPCResult would be built twice
+    result.SetInParent()
     user_ids: list[int] = []
     for key in keys:
         chat = ctx.store.chats[ctx.store.chat_by_key[key]]
-        result.chats.append(render.conversation(ctx.store, chat, viewer))
+        render.conversation(ctx.store, chat, viewer, result.chats.add())
         user_ids.extend(render.chat_users(chat, viewer))
         if chat.kind is ChatKind.GROUP:
-            result.groups.append(render.group(chat, viewer))
+            render.group(chat, viewer, result.groups.add())
         last = ctx.store.last_message(chat)
         if last is not None:
-            result.messages.append(render.message(chat, last, viewer))
+            render.message(chat, last, viewer, result.messages.add())
             user_ids.append(last.author_id)
-    result.users.extend(render.users(ctx.store, user_ids))
-    return Outcome(result=result_with("chats", result))
+    render.add_users(result.users, ctx.store, user_ids)
+    return Outcome(result=answer)
 
 
 def get_chat(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> Outcome:
     """Creates a DM record on first use (§16 item 35) but lists nothing until a message exists."""
     chat = refs.resolve(ctx, viewer, request.chats_get_chat.chat_ref)
-    return Outcome(result=result_with("chat", render.chat_view(ctx.store, chat, viewer)))
+    result = core_pb2.RPCResult()
+    render.chat_view(ctx.store, chat, viewer, result.chat)
+    return Outcome(result=result)

@@ -82,7 +82,9 @@ def edit_chat(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> Out
         chat.photo_file_id = ctx.ids.next_id() if edit.photo.HasField("file") else None
         changed = True
     deliveries = group_changed(ctx, chat) if changed else Deliveries()
-    return Outcome(result=result_with("chat", render.chat_view(ctx.store, chat, viewer)), deliveries=deliveries.items)
+    result = core_pb2.RPCResult()
+    render.chat_view(ctx.store, chat, viewer, result.chat)
+    return Outcome(result=result, deliveries=deliveries.items)
 
 
 def join(ctx: Context, chat: Chat, user_id: int) -> Deliveries:

@@ -30,8 +30,8 @@ def preview(ctx: Context, invite: Invite, viewer: int | None) -> auth_pb2.Invite
         rendered.expires_at = invite.expires_at
     creator = ctx.store.users.get(invite.creator_id)
     if creator is not None:
-        rendered.creator.CopyFrom(render.user(creator))
-    rendered.chat.CopyFrom(render.group(chat, viewer))
+        render.user(creator, rendered.creator)
+    render.group(chat, viewer, rendered.chat)
     return rendered
 
 

@@ -77,16 +77,18 @@ def get_history(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> O
         ids = history.around(chat.message_ids, page.around, limit)
     else:
         ids = history.newest(chat.message_ids, limit)
-    result = messages_pb2.Messages()
+    answer = core_pb2.RPCResult()
+    result = answer.messages  # filled in place: a page copied into its RPCResult would be built twice
+    result.SetInParent()
     user_ids: list[int] = []
     for message_id in ids:
         message = chat.messages[message_id]
-        result.messages.append(render.message(chat, message, viewer))
+        render.message(chat, message, viewer, result.messages.add())
         user_ids.append(message.author_id)
         if message.extra is not None:
             user_ids.extend(message.extra.mentions)
-    result.users.extend(render.users(ctx.store, user_ids))
-    return Outcome(result=result_with("messages", result))
+    render.add_users(result.users, ctx.store, user_ids)
+    return Outcome(result=answer)
 
 
 def _message_in(chat: Chat, message_id: int) -> Message:
@@ -124,7 +126,7 @@ def edit_message(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> 
     deliveries = Deliveries()
     for user_id in chat.members:
         update = updates_pb2.Update()
-        update.message.message.CopyFrom(render.message(chat, message, user_id))
+        render.message(chat, message, user_id, update.message.message)
         deliveries.add(user_id, update)
     return Outcome(result=empty_result(), deliveries=deliveries.items)
 
@@ -143,7 +145,7 @@ def delete_message(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -
     deliveries = Deliveries()
     for user_id in chat.members:
         update = updates_pb2.Update()
-        update.message_deleted.chat_ref.CopyFrom(render.chat_ref(chat, user_id))
+        render.chat_ref(chat, user_id, update.message_deleted.chat_ref)
         update.message_deleted.message_ids.extend(message_ids)
         deliveries.add(user_id, update)
     return Outcome(result=empty_result(), deliveries=deliveries.items)

@@ -20,7 +20,7 @@ def mark_chat_read(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -
         conversation.last_read = position
         update = updates_pb2.Update()
         last_read = update.conversation_last_read
-        last_read.chat_ref.CopyFrom(render.chat_ref(chat, viewer))
+        render.chat_ref(chat, viewer, last_read.chat_ref)
         last_read.last_read_message_id = position
         last_read.unread_count = ctx.store.unread_count(chat, viewer)
         last_read.unread_mentions_count = ctx.store.unread_mention_count(chat, viewer)

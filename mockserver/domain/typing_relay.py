@@ -18,7 +18,7 @@ def set_typing(ctx: Context, viewer: int, request: core_pb2.ClientMessage) -> Ou
             continue
         update = updates_pb2.Update()
         relayed = update.chat_typing
-        relayed.chat_ref.CopyFrom(render.chat_ref(chat, user_id))
+        render.chat_ref(chat, user_id, relayed.chat_ref)
         relayed.user_id = viewer
         relayed.typing = typing.typing
         if typing.HasField("action"):
