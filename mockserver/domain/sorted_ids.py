@@ -13,12 +13,17 @@ from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 
 class SortedIds:
-    """Sorted ints with rank queries (`count_above`) and positional slices; duplicates are not expected."""
+    """Sorted ints with rank queries (`count_above`) and positional slices; duplicates are not expected.
 
-    __slots__ = ("_items",)
+    The largest value is kept at hand: every chat view asks for the newest message, and most unread counts
+    are asked of someone who has read everything (nothing above the newest), so both answer in O(1).
+    """
+
+    __slots__ = ("_items", "_last")
 
     def __init__(self) -> None:
         self._items = SortedList()
+        self._last: int | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -34,16 +39,22 @@ class SortedIds:
 
     def add(self, value: int) -> None:
         self._items.add(value)
+        if self._last is None or value > self._last:
+            self._last = value
 
     def discard(self, value: int) -> None:
         self._items.discard(value)
+        if value == self._last:
+            self._last = int(self._items[-1]) if self._items else None
 
     def last(self) -> int | None:
         """The largest value, or None when empty."""
-        return int(self._items[-1]) if self._items else None
+        return self._last
 
     def count_above(self, value: int) -> int:
-        """How many values are strictly greater than `value` (O(log n))."""
+        """How many values are strictly greater than `value` (O(log n); O(1) at or above the largest)."""
+        if self._last is None or value >= self._last:
+            return 0
         return len(self._items) - int(self._items.bisect_right(value))
 
     def values_above(self, value: int) -> list[int]:

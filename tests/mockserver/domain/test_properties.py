@@ -23,6 +23,26 @@ def sorted_ids(values: set[int]) -> SortedIds:
     return ids
 
 
+operations = st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=40)), max_size=80)
+
+
+@given(operations, anchors)
+def test_newest_and_count_above_track_adds_and_discards(steps: list[tuple[bool, int]], probe: int) -> None:
+    """The cached largest value (and the O(1) path of `count_above` it allows) survives every add/discard
+    order, deleting the newest message included."""
+    ids, model = SortedIds(), set()
+    for adding, value in steps:
+        if adding and value not in model:
+            ids.add(value)
+            model.add(value)
+        elif not adding:
+            ids.discard(value)
+            model.discard(value)
+        assert ids.last() == (max(model) if model else None)
+        assert ids.count_above(probe) == sum(1 for v in model if v > probe)
+        assert ids.count_above(value) == sum(1 for v in model if v > value)
+
+
 @given(id_sets, limits, st.none() | anchors, st.none() | anchors)
 def test_chat_list_page_matches_naive_filter(values: set[int], limit: int, max_id: int | None,
                                              min_id: int | None) -> None:
