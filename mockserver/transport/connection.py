@@ -35,12 +35,11 @@ class ProtocolState:
     initialized: bool = False
     no_subscribe: bool = False
     binding: Binding | None = None
+    caller: Caller = field(default_factory=Caller)  # who the domain sees; changes only with `bind`
 
-    @property
-    def caller(self) -> Caller:
-        if self.binding is None:
-            return Caller()
-        return Caller(user_id=self.binding.user_id, session_id=self.binding.session_id)
+    def bind(self, binding: Binding) -> None:
+        self.binding = binding
+        self.caller = Caller(user_id=binding.user_id, session_id=binding.session_id)
 
 
 @dataclass

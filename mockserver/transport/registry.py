@@ -34,7 +34,7 @@ class ConnectionRegistry:
     def bind(self, connection: Connection, binding: Binding) -> None:
         """(Re)bind a socket to a user (§3: a later successful auth re-binds)."""
         self._unbind(connection)
-        connection.state.binding = binding
+        connection.state.bind(binding)
         self._by_user[binding.user_id][connection.conn_id] = connection
 
     def deliver(self, delivery: Delivery) -> None:
