@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from mockserver.domain.contract import DomainError, Outcome
-from mockserver.faults import FaultAction, FaultPlan
+from mockserver.faults import Fault, FaultAction, FaultPlan
 from mockserver.service_api import ChatServiceAPI
 from mockserver.transport.connection import Connection
-from mockserver.transport.framing import Heartbeat, Malformed, OutOfScope, Request, classify
+from mockserver.transport.framing import Malformed, OutOfScope, Request, classify
 from mockserver.transport.registry import ConnectionRegistry
 from osmiumwire import core_pb2
 
@@ -45,18 +47,22 @@ class Dispatcher:
         self._faults = faults
         self._updates_first = updates_first
 
-    async def on_frame(self, connection: Connection, data: bytes) -> None:
+    def on_frame(self, connection: Connection, data: bytes) -> Coroutine[Any, Any, None] | None:
+        """Handle one frame now. Only an injected fault takes time (a delay, or a close handshake): then the
+        rest of the work comes back as a coroutine, which the receive loop awaits before this socket's next
+        frame. Every other frame is answered without a coroutine of its own (it is the hot path)."""
         frame = classify(data)
-        if isinstance(frame, Heartbeat):
-            return
-        if isinstance(frame, Malformed):
+        if isinstance(frame, Request):
+            fault = self._faults.take(frame.member)
+            if fault is not None:
+                return self._answer_with_fault(connection, frame, fault)
+            self._answer(connection, frame)
+        elif isinstance(frame, Malformed):
             log.info("conn %d: malformed frame (%s)", connection.conn_id, frame.reason)
             connection.send_result(frame.req_id, error_result(BAD_REQUEST, "malformed frame"))
-            return
-        if isinstance(frame, OutOfScope):
+        elif isinstance(frame, OutOfScope):
             connection.send_result(frame.req_id, self._out_of_scope(connection))
-            return
-        await self._on_request(connection, frame)
+        return None  # a Heartbeat gets no answer at all
 
     def _out_of_scope(self, connection: Connection) -> core_pb2.RPCResult:
         if not connection.state.initialized:
@@ -65,17 +71,17 @@ class Dispatcher:
             return error_result(UNAUTHORIZED, "not authorized")
         return error_result(NOT_IMPLEMENTED, "not implemented: RPC outside the chats scope")
 
-    async def _on_request(self, connection: Connection, request: Request) -> None:
-        fault = self._faults.take(request.member)
-        if fault is not None:
-            if fault.action is FaultAction.DROP:
-                return
-            if fault.action is FaultAction.CLOSE:
-                await connection.close(fault.close_code, "fault injected")
-                return
-            await asyncio.sleep(fault.delay_ms / 1000)
-            if connection.close_record is not None:
-                return
+    async def _answer_with_fault(self, connection: Connection, request: Request, fault: Fault) -> None:
+        if fault.action is FaultAction.DROP:
+            return
+        if fault.action is FaultAction.CLOSE:
+            await connection.close(fault.close_code, "fault injected")
+            return
+        await asyncio.sleep(fault.delay_ms / 1000)
+        if connection.close_record is None:
+            self._answer(connection, request)
+
+    def _answer(self, connection: Connection, request: Request) -> None:
         if request.member == "core_initialize":
             connection.send_result(request.req_id, self._initialize(connection, request))
             return

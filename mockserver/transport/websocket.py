@@ -17,6 +17,7 @@ from mockserver.transport.sink import FrameSink
 log = logging.getLogger("mockserver.transport")
 
 CLOSE_UNSUPPORTED_DATA = 1003
+_BINARY = WSMsgType.BINARY  # an enum member looked up on its class costs ~0.1 us on 3.11: once per frame adds up
 
 
 class WebSocketEndpoint:
@@ -70,9 +71,11 @@ class WebSocketEndpoint:
         async for message in connection.ws:
             if connection.close_record is not None:
                 return
-            if message.type is WSMsgType.BINARY:
+            if message.type is _BINARY:
                 connection.record_incoming(message.data)
-                await self._dispatcher.on_frame(connection, message.data)
+                pending = self._dispatcher.on_frame(connection, message.data)
+                if pending is not None:  # an injected fault: this socket's next frame waits for it
+                    await pending
                 if connection.backlogged:
                     await connection.wait_for_room()
             elif message.type is WSMsgType.TEXT:
