@@ -24,6 +24,11 @@ from conformance.target import TargetProfile
 from conformance.wire.client import Connection
 from conformance.wire.trace import FrameTrace
 
+# The bundled target only ever stores the suite's throwaway passwords, and a run signs up about 800 actors:
+# at the server's default scrypt cost (about 10 ms a hash) that is most of the mock's time. 256 keeps the
+# same KDF, salted, at about 0.65 ms a hash (docs/performance.md, "Suite").
+BUNDLED_SCRYPT_N = 256
+
 
 @dataclass(frozen=True)
 class RunIdentity:
@@ -89,7 +94,7 @@ class TargetSession:
                 from mockserver.embedded import EmbeddedServer
             except ImportError as exc:
                 raise TargetUnreachable(f"no --target given and the bundled server cannot be imported: {exc}") from None
-            self._embedded = EmbeddedServer(virtual_clock=True)
+            self._embedded = EmbeddedServer(virtual_clock=True, scrypt_n=BUNDLED_SCRYPT_N)
             try:
                 url = str(self._embedded.start())
             except Exception as exc:

@@ -33,8 +33,12 @@ def domain_service(options: ServerOptions) -> ServiceFactory:
     """The real domain core with the server's switches; tests of the transport pass a fake factory instead."""
 
     def create(clock: Clock, ids: SnowflakeGenerator) -> ChatServiceAPI:
-        return ChatService(clock, ids, ServiceOptions(
-            service_messages=options.service_messages, invite_code_length=options.invite_code_length))
+        service_options = ServiceOptions(
+            service_messages=options.service_messages,
+            invite_code_length=options.invite_code_length,
+            scrypt_n=options.scrypt_n,
+        )
+        return ChatService(clock, ids, service_options)
 
     return create
 

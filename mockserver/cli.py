@@ -19,7 +19,9 @@ from mockserver.app import MockServer, listen
 from mockserver.domain.credentials import (
     INVITE_CODE_LENGTH,
     MAX_INVITE_CODE_LENGTH,
+    MAX_SCRYPT_N,
     MIN_INVITE_CODE_LENGTH,
+    SCRYPT_N,
     invite_code_bits,
 )
 from mockserver.options import DEFAULT_MAX_FRAME_BYTES, ServerOptions
@@ -65,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {INVITE_CODE_LENGTH}, the spec's REF choice, {invite_code_bits(INVITE_CODE_LENGTH):.1f} bits; "
         f"11 gives {invite_code_bits(11):.1f})",
     )
+    parser.add_argument(
+        "--scrypt-n",
+        type=int,
+        default=SCRYPT_N,
+        metavar="N",
+        help=f"scrypt cost of password hashes, a power of two in 2..{MAX_SCRYPT_N} (default: {SCRYPT_N}, about 10 ms "
+        "per sign-up; a test run that signs up hundreds of users can go as low as 256)",
+    )
     return parser
 
 
@@ -79,6 +89,7 @@ def options_from(args: argparse.Namespace) -> ServerOptions:
         log_frames=args.log_frames,
         service_messages=not args.no_service_messages,
         invite_code_length=args.invite_code_length,
+        scrypt_n=args.scrypt_n,
         updates_first=args.updates_before_results,
     )
     options.validate()

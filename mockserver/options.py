@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.domain.credentials import INVITE_CODE_LENGTH, MAX_INVITE_CODE_LENGTH, MIN_INVITE_CODE_LENGTH
+from mockserver.domain.credentials import (
+    INVITE_CODE_LENGTH,
+    MAX_INVITE_CODE_LENGTH,
+    MAX_SCRYPT_N,
+    MIN_INVITE_CODE_LENGTH,
+    SCRYPT_N,
+    is_valid_scrypt_n,
+)
 
 DEFAULT_MAX_FRAME_BYTES = 1 << 20
 
@@ -32,6 +39,7 @@ class ServerOptions:
     journal_limit: int = 1000
     service_messages: bool = True
     invite_code_length: int = INVITE_CODE_LENGTH
+    scrypt_n: int = SCRYPT_N  # password hashing cost
     updates_first: bool = False  # §16.19 REF sends a result before the updates it caused; True: after them
 
     def validate(self) -> None:
@@ -51,5 +59,7 @@ class ServerOptions:
         if not MIN_INVITE_CODE_LENGTH <= self.invite_code_length <= MAX_INVITE_CODE_LENGTH:
             raise ValueError(f"invite code length must be in {MIN_INVITE_CODE_LENGTH}..{MAX_INVITE_CODE_LENGTH}: "
                              f"{self.invite_code_length}")
+        if not is_valid_scrypt_n(self.scrypt_n):
+            raise ValueError(f"scrypt N must be a power of two in 2..{MAX_SCRYPT_N}: {self.scrypt_n}")
         if self.journal_limit < 1:
             raise ValueError("journal limit must be at least 1")

@@ -36,7 +36,7 @@ def create_user(
             raise DomainError(CONFLICT, "username already taken")
     user = User(
         id=ctx.ids.next_id(), name=name, username=username, email=email,
-        password=None if password is None else credentials.hash_password(password),
+        password=None if password is None else credentials.hash_password(password, ctx.options.scrypt_n),
     )
     ctx.store.add_user(user)
     return user

@@ -9,7 +9,7 @@ from google.protobuf.message import Message as ProtoMessage
 
 from mockserver.clock import Clock
 from mockserver.domain.contract import Delivery, DomainError
-from mockserver.domain.credentials import INVITE_CODE_LENGTH
+from mockserver.domain.credentials import INVITE_CODE_LENGTH, SCRYPT_N
 from mockserver.domain.model import Chat, User
 from mockserver.domain.store import Store
 from mockserver.snowflake import SnowflakeGenerator
@@ -29,6 +29,7 @@ class ServiceOptions:
 
     service_messages: bool = True  # JOIN/LEAVE service messages (semantics §8.4)
     invite_code_length: int = INVITE_CODE_LENGTH  # semantics §16.26 REF: 8; codes are opaque to clients
+    scrypt_n: int = SCRYPT_N  # password hashing cost (issue 7); the bundled test target lowers it
 
 
 @dataclass

@@ -16,8 +16,11 @@ INVITE_CODE_LENGTH = 8  # §10.7 REF: 8 characters [A-Za-z0-9], 47.6 bits (`--in
 INVITE_ALPHABET = string.ascii_letters + string.digits
 MIN_INVITE_CODE_LENGTH = 6  # 56.8e9 codes: the unique-code loop never spins
 MAX_INVITE_CODE_LENGTH = 64
-# scrypt cost: low enough that suites signing up thousands of users stay fast, still a real KDF with salt.
+# scrypt cost N (a power of two; memory is 128 * r * N bytes). The default is a real KDF with salt: about
+# 10 ms per hash here. `ServiceOptions.scrypt_n` lowers it where only throwaway test passwords are stored.
 SCRYPT_N = 2**12
+MIN_SCRYPT_N = 2
+MAX_SCRYPT_N = 2**14  # 16 MiB per hash, within hashlib's default 32 MiB limit
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
@@ -36,20 +39,25 @@ def invite_code_bits(length: int) -> float:
     return length * math.log2(len(INVITE_ALPHABET))
 
 
-def _derive(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+def is_valid_scrypt_n(n: int) -> bool:
+    """scrypt needs a power of two above 1; we also keep the memory per hash bounded."""
+    return MIN_SCRYPT_N <= n <= MAX_SCRYPT_N and n & (n - 1) == 0
 
 
-def hash_password(password: str) -> PasswordHash:
+def _derive(password: str, salt: bytes, n: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P)
+
+
+def hash_password(password: str, n: int = SCRYPT_N) -> PasswordHash:
     salt = secrets.token_bytes(SALT_BYTES)
-    return PasswordHash(salt=salt, digest=_derive(password, salt))
+    return PasswordHash(salt=salt, digest=_derive(password, salt, n), n=n)
 
 
 def password_matches(stored: PasswordHash | None, candidate: str) -> bool:
     """False for users without a password (passwordless sign-up, §9.1): they can only use Authorize."""
     if stored is None:
         return False
-    return hmac.compare_digest(stored.digest, _derive(candidate, stored.salt))
+    return hmac.compare_digest(stored.digest, _derive(candidate, stored.salt, stored.n))
 
 
 def tokens_equal(known: str, candidate: str) -> bool:

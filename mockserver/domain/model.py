@@ -42,10 +42,12 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class PasswordHash:
-    """A salted KDF digest (issue 7): the password itself is never stored."""
+    """A salted KDF digest (issue 7): the password itself is never stored. The cost it was made with is kept
+    with it, as password hash formats do, so that it can be checked whatever the current setting."""
 
     salt: bytes
     digest: bytes
+    n: int  # scrypt's cost parameter
 
 
 @dataclass(slots=True)

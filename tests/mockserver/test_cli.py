@@ -127,6 +127,7 @@ def test_admin_only_with_the_flag_and_seed_file(tmp_path: Path) -> None:
         (["--path", "ws"], "path must start with '/'"),
         (["--seed", "/nonexistent/users.yaml"], "cannot read"),
         (["--max-frame-bytes", "3"], "max frame bytes"),
+        (["--scrypt-n", "1000"], "scrypt N must be a power of two"),
     ],
 )
 def test_bad_arguments_give_one_clear_line_and_exit_2(args: list[str], message: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from mockserver.domain import credentials
 from mockserver.embedded import EmbeddedServer
 from osmiumwire import auth_pb2, chats_pb2, refs_pb2
 from tests.robustness.harness import http_status, serving, state
@@ -128,6 +129,21 @@ def test_passwords_are_stored_hashed_and_absent_from_the_state_dump(server: Embe
     reachable = server.call(lambda: {text for text in strings_reachable(service) if PASSWORD in text or text == email})
     assert email in reachable, "the walk did not reach the user records: it would miss a plaintext password too"
     assert not any(PASSWORD in text for text in reachable), "the plaintext password is kept in the domain's state"
+
+
+@pytest.mark.parametrize("cost", [credentials.MIN_SCRYPT_N, 256, credentials.SCRYPT_N])
+def test_a_password_hash_keeps_its_cost_and_checks_only_the_right_password(cost: int) -> None:
+    stored = credentials.hash_password(PASSWORD, cost)
+    assert stored.n == cost and len(stored.salt) == credentials.SALT_BYTES
+    assert credentials.password_matches(stored, PASSWORD)
+    assert not credentials.password_matches(stored, PASSWORD + "x")
+    cheaper_elsewhere = credentials.hash_password(PASSWORD, cost * 2)
+    assert cheaper_elsewhere.digest != stored.digest  # salt and cost both change the digest
+
+
+@pytest.mark.parametrize(("cost", "valid"), [(1, False), (2, True), (256, True), (300, False), (2**15, False)])
+def test_only_powers_of_two_within_bounds_are_accepted_as_scrypt_cost(cost: int, valid: bool) -> None:
+    assert credentials.is_valid_scrypt_n(cost) is valid
 
 
 def test_tokens_and_passwords_are_compared_with_compare_digest(
