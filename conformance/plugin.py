@@ -185,7 +185,9 @@ class CaseFile(pytest.File):
         return [self._item(scenario, state) for scenario in scenarios]
 
     def _item(self, scenario: Scenario, state: PluginState) -> ScenarioItem:
-        item = ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+        # The level leads the test name, as protobuf's conformance runner names its Required/Recommended tests:
+        # a CI log or a JUnit report then tells a MUST failure from a REFERENCE one at a glance.
+        item = ScenarioItem.from_parent(self, name=f"{scenario.level.value}.{scenario.id}", scenario=scenario)
         marks = [LEVEL_MARKS[scenario.level.value]]
         if scenario.area:
             marks.append(scenario.area.replace("-", "_"))

@@ -45,7 +45,9 @@ def test_one_item_per_scenario_with_marks_and_ids(pytester: pytest.Pytester) -> 
     make_cases(pytester)
     pytester.makefile(".yaml", **{"cases/fixtures/ignored": "not: a case", "cases/requirements/ignored": "x: 1"})
     result = pytester.runpytest("--collect-only", "-q")
-    result.stdout.fnmatch_lines(["cases/groups/toy.yaml::groups.toy.create", "cases/groups/toy.yaml::groups.toy.order"])
+    result.stdout.fnmatch_lines(
+        ["cases/groups/toy.yaml::MUST.groups.toy.create", "cases/groups/toy.yaml::REFERENCE.groups.toy.order"]
+    )
     assert "ignored" not in result.stdout.str()
     by_level = pytester.runpytest("--collect-only", "-q", "-m", "reference")
     assert "groups.toy.order" in by_level.stdout.str() and "groups.toy.create" not in by_level.stdout.str()
