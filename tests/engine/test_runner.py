@@ -219,6 +219,26 @@ def test_raw_frames(tmp_path: Path) -> None:
     assert "text frame 'hello'" in outcome.report.trace
 
 
+def test_a_target_that_resets_mid_frame_still_meets_expect_close_and_the_scenario_goes_on(tmp_path: Path) -> None:
+    """The toy resets the connection on a frame over 1 MiB, while the 8 MB frame is still being sent: the
+    send fails and no close frame arrives. The socket did close, as the step expects; only the code
+    (REFERENCE) is missing, and the scenario's later MUST steps still run."""
+    steps = """\
+      - send_raw: {as: alice, size: 8_000_000}
+        expect_close: {code: 1009}
+      - send: chats_get_chats
+        as: bob
+        expect: {chats: {chats: {$len: 0}}}
+"""
+    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(reset_on_oversized=True))
+    [failure] = outcome.report.failures
+    assert failure.level is Level.REFERENCE
+    assert "sending failed" in failure.message and "got: close code 1006" in failure.message
+    assert "lingering close" in failure.message
+    assert grade(outcome.report.failures, strict=False) is Outcome.NON_STRICT
+    assert "chats_get_chats" in outcome.report.trace  # the step after the refused frame ran
+
+
 def test_username_actors_are_seeded_and_authorize_every_device(tmp_path: Path) -> None:
     outcome = run_yaml(tmp_path, scenario("      - set: {x: 1}\n", actors="carol: {username: true, devices: [a, b]}"))
     assert outcome.report.failures == []
@@ -307,7 +327,7 @@ def test_lowered_step_that_cannot_save_stops_without_a_case_error(tmp_path: Path
         level: REFERENCE
       - set: {x: "${preview.code}"}
 """
-    outcome = run_yaml(tmp_path, scenario(steps))
+    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(reset_on_oversized=True))
     [failure] = outcome.report.failures
     assert failure.level is Level.REFERENCE and outcome.report.error is None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from google.protobuf.message import DecodeError
 
 from osmiumwire import auth_pb2, chats_pb2, core_pb2, types_pb2, updates_pb2
@@ -27,6 +27,17 @@ class Misbehaviour:
     owner_flag_wrong: bool = False  # members' UpdateGroup says owner=true
     error_code: int = 404  # code for LookupInvite errors
     refuse_after: int | None = None  # refuse the WebSocket handshake (HTTP 503) after this many sockets
+    reset_on_oversized: bool = False  # a frame over 1 MiB resets the connection: no close frame at all
+
+
+class _ResettingResponse(web.WebSocketResponse):
+    """Refuses an oversized frame the rude way, by resetting the TCP connection while the peer is still sending."""
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
+        transport = self._req.transport if self._req is not None else None
+        if code == WSCloseCode.MESSAGE_TOO_BIG and transport is not None:
+            transport.abort()  # aiohttp's own close below then finds the transport gone and sends nothing
+        return await super().close(code=code, message=message, drain=drain)
 
 
 @dataclass
@@ -108,7 +119,8 @@ class ToyServer:
             if self.accepted >= refuse_after:
                 raise web.HTTPServiceUnavailable(text="going away")
             self.accepted += 1
-        ws = web.WebSocketResponse()
+        resets = self.misbehaviour.reset_on_oversized
+        ws = _ResettingResponse(max_msg_size=1 << 20) if resets else web.WebSocketResponse()
         await ws.prepare(request)
         state: dict[str, User] = {}
         async for frame in ws:
