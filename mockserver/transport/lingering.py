@@ -78,6 +78,8 @@ class LingeringWebSocketResponse(web.WebSocketResponse):
         return writer
 
     def _close_transport(self) -> None:
+        if self._discarding is not None:
+            return  # already lingering: the transport closes when the peer is done
         transport = self._transport
         if (
             isinstance(self.exception(), WebSocketError)  # the peer broke the framing, maybe mid-frame
