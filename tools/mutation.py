@@ -69,6 +69,7 @@ class ModuleTally:
     module: str
     by_status: Counter[str] = field(default_factory=Counter)
     survivors: dict[str, str] = field(default_factory=dict)  # every mutant not killed -> its status
+    killed: list[str] = field(default_factory=list)  # the names mutmut killed in this run
 
 
 EQUIVALENT = "equivalent"
@@ -163,7 +164,9 @@ def tally(mutants_dir: Path = MUTANTS, patterns: tuple[str, ...] | None = None) 
                 continue
             status = STATUS_BY_EXIT_CODE.get(code, OTHER)
             result.by_status[status] += 1
-            if status != KILLED:
+            if status == KILLED:
+                result.killed.append(name)
+            else:
                 result.survivors[name] = status
         if result.by_status:
             tallies.append(result)
@@ -206,9 +209,16 @@ def render_report(tallies: list[ModuleTally], classified: dict[str, Classified],
             else:
                 tag = "NOT CLASSIFIED (a real gap until a case kills it)"
             lines.append(f"- `{name}` ({status}): {tag}")
+    # An entry is stale when a mutant it names was run and killed and none it names survived. Entries about
+    # mutants outside this run (the sample leaves most of the whole-domain run out) say nothing either way.
     survivors = [name for t in tallies for name in t.survivors]
-    stale = sorted(key for key, c in classified.items() if not any(classification(n, {key: c}) for n in survivors))
-    lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (killed now, or no such mutant): `{name}`" for name in stale]
+    killed = [name for t in tallies for name in t.killed]
+    stale = sorted(
+        key
+        for key, c in classified.items()
+        if any(classification(n, {key: c}) for n in killed) and not any(classification(n, {key: c}) for n in survivors)
+    )
+    lines += [f"- stale entry in {EQUIVALENTS_FILE.name} (killed in this run): `{name}`" for name in stale]
     text = "\n".join(lines)
     return text if markdown else text.replace("**", "").replace("`", "")
 
