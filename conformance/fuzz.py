@@ -33,12 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.session import BUNDLED_SCRYPT_N
     from mockserver.embedded import EmbeddedServer
 
-    with EmbeddedServer() as reference:
+    with EmbeddedServer(scrypt_n=BUNDLED_SCRYPT_N) as reference:
         own_target = None
         if args.target is None:
-            own_target = EmbeddedServer()
+            own_target = EmbeddedServer(scrypt_n=BUNDLED_SCRYPT_N)
             own_target.start()
             url, admin = own_target.url, own_target.admin_url
         else:
