@@ -1,8 +1,9 @@
 """Records -> protobuf, always for one viewer: chat refs and `Group.owner` are viewer-relative (§7.1, §7.4).
 
-Every renderer fills `into` when given one (a field of the message being built, say `result.chat`) and a
-new message otherwise. Filling in place is the fast way: building a message and `CopyFrom`-ing it into
-its parent copies it again, and a GetChat answer would be built three times over (benchmarks/throughput).
+Renderers fill `into`, a field of the message being built (say `result.chat`); `user`, `group` and `message`
+build a new message when given none, because some callers share one rendering between many updates.
+Filling in place is the fast way: building a message and `CopyFrom`-ing it into its parent copies it again,
+and a GetChat answer would be built three times over (benchmarks/throughput).
 """
 
 from __future__ import annotations
@@ -21,17 +22,15 @@ _DM, _SELF, _GROUP = ChatKind.DM, ChatKind.SELF, ChatKind.GROUP
 _NORMAL = MessageKind.NORMAL
 
 
-def chat_ref(chat: Chat, viewer: int, into: refs_pb2.ChatRef | None = None) -> refs_pb2.ChatRef:
+def chat_ref(chat: Chat, viewer: int, into: refs_pb2.ChatRef) -> None:
     """A DM is `user{other side}`, saved messages `self{}`, a group `group{id}` (§16 item 8)."""
-    ref = refs_pb2.ChatRef() if into is None else into
     if chat.kind is _GROUP:
-        ref.group.group_id = chat.id
+        into.group.group_id = chat.id
     elif chat.kind is _SELF:
-        ref.self.SetInParent()
+        into.self.SetInParent()
     else:
         first, second = chat.members
-        ref.user.user_id = second if first == viewer else first
-    return ref
+        into.user.user_id = second if first == viewer else first
 
 
 def user(record: User, into: types_pb2.User | None = None) -> types_pb2.User:
@@ -93,18 +92,14 @@ def message(chat: Chat, record: Message, viewer: int, into: types_pb2.Message | 
     return rendered
 
 
-def conversation(
-    store: Store, chat: Chat, viewer: int, into: types_pb2.Conversation | None = None
-) -> types_pb2.Conversation:
+def conversation(store: Store, chat: Chat, viewer: int, into: types_pb2.Conversation) -> None:
     record = chat.conversations[viewer]
-    rendered = types_pb2.Conversation() if into is None else into
-    chat_ref(chat, viewer, rendered.chat_ref)
-    rendered.last_message_id = chat.last_message_id
-    rendered.last_read_message_id = record.last_read
-    rendered.unread_count = store.unread_count(chat, viewer)
-    rendered.notif_prefs = types_pb2.NotifPrefs.ValueType(record.notif_prefs)
-    rendered.unread_mentions_count = store.unread_mention_count(chat, viewer)
-    return rendered
+    chat_ref(chat, viewer, into.chat_ref)
+    into.last_message_id = chat.last_message_id
+    into.last_read_message_id = record.last_read
+    into.unread_count = store.unread_count(chat, viewer)
+    into.notif_prefs = types_pb2.NotifPrefs.ValueType(record.notif_prefs)
+    into.unread_mentions_count = store.unread_mention_count(chat, viewer)
 
 
 def chat_users(chat: Chat, viewer: int) -> list[int]:
@@ -114,19 +109,17 @@ def chat_users(chat: Chat, viewer: int) -> list[int]:
     return list(chat.members)
 
 
-def chat_view(store: Store, record: Chat, viewer: int, into: chats_pb2.Chat | None = None) -> chats_pb2.Chat:
+def chat_view(store: Store, record: Chat, viewer: int, into: chats_pb2.Chat) -> None:
     """The `chats.Chat` of GetChat / EditChat / UpdateChat: conversation, last message, users, group."""
-    rendered = chats_pb2.Chat() if into is None else into
-    conversation(store, record, viewer, rendered.chat)
+    conversation(store, record, viewer, into.chat)
     last = store.last_message(record)
     user_ids = chat_users(record, viewer)
     if last is not None:
-        message(record, last, viewer, rendered.message)
+        message(record, last, viewer, into.message)
         user_ids.append(last.author_id)
-    add_users(rendered.users, store, user_ids)
+    add_users(into.users, store, user_ids)
     if record.kind is _GROUP:
-        group(record, viewer, rendered.group)
-    return rendered
+        group(record, viewer, into.group)
 
 
 def update_group(store: Store, chat: Chat, viewer: int,
