@@ -4,7 +4,8 @@ For each workload the mock runs as `python -m benchmarks.profiled_mock --profile
 real CLI under cProfile, profile written at SIGTERM) and this process drives it with the throughput
 benchmark's closed loop: `chats_get_chat` on one socket, then `messages_send_message` to a group of 10.
 Figures: the server's busy CPU per request (inflated by the profiler, so compare shares, not absolutes)
-and the share of busy time per area; notes list the heaviest functions.
+and the share of busy time per area; notes list the heaviest functions. One more figure needs no profiler:
+the domain core's own time for that `chats_get_chat`, `ChatService.handle` called in-process.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ import aiohttp
 
 from benchmarks import frames
 from benchmarks.connection import Connection, client_session, signed_up
+from benchmarks.domain_driver import DomainDriver
 from benchmarks.harness import Measured, module_main
 from benchmarks.loadgen import LoadSpec, Workload, run_load
+from benchmarks.pages import time_batch
 from benchmarks.results import Figure
 from benchmarks.servers import ServerProcess
+from benchmarks.stats import median
 from benchmarks.thread_profile import summarise
 
 GROUP_MEMBERS = 10
@@ -50,10 +54,35 @@ SHOWN_AREAS = ("mock domain", "mock transport", "protobuf", "aiohttp", "asyncio"
 @dataclass(frozen=True)
 class HotpathSizes:
     requests: int
+    domain_batches: int
+    domain_batch: int
 
     @classmethod
     def choose(cls, quick: bool) -> HotpathSizes:
-        return cls(requests=300) if quick else cls(requests=10_000)
+        if quick:
+            return cls(requests=300, domain_batches=2, domain_batch=200)
+        return cls(requests=10_000, domain_batches=9, domain_batch=20_000)
+
+
+def domain_get_chat(sizes: HotpathSizes) -> Figure:
+    """`ChatService.handle` for the benchmark's get_chat (saved messages holding one message), no transport."""
+    driver = DomainDriver()
+    reader = driver.sign_up("hot reader")
+    driver.call(reader, frames.send_message(1, frames.self_ref(), "note"))
+    request = frames.get_chat(2, frames.self_ref())
+    driver.call(reader, request)  # raises if the domain refuses it
+
+    def call() -> object:
+        return driver.service.handle(reader, request)
+
+    samples = [time_batch(call, sizes.domain_batch) for _ in range(sizes.domain_batches)]
+    return Figure(
+        "get_chat: domain time per call (in-process)",
+        min(samples) * 1e6,
+        "us",
+        detail=f"fastest of {sizes.domain_batches} batches of {sizes.domain_batch}; median "
+        f"{median(samples) * 1e6:.2f} us",
+    )
 
 
 def _check(member: str) -> Callable[[bytes], None]:
@@ -118,6 +147,7 @@ def measure(quick: bool) -> Measured:
         ("get_chat", _drive_get_chat),
         (f"send_message to {GROUP_MEMBERS}", _drive_send_message),
     ]
+    figures.append(domain_get_chat(sizes))
     with tempfile.TemporaryDirectory() as scratch:
         for index, (label, driver) in enumerate(workloads):
             out = Path(scratch) / f"profile-{index}.prof"
