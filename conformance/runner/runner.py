@@ -38,6 +38,7 @@ from conformance.wire.trace import FrameTrace
 from osmiumwire import core_pb2
 
 REAL_WAIT_LIMIT_MS = 10_000
+ABNORMAL_CLOSURE = 1006  # RFC 6455 §7.1.5: the connection closed without a close frame
 
 
 @dataclass(frozen=True)
@@ -577,9 +578,6 @@ class ScenarioRunner:
         if isinstance(value, str) and value in self.actors:
             return self.actors[value]
         return value
-
-
-ABNORMAL_CLOSURE = 1006  # RFC 6455 §7.1.5: the connection closed without a close frame
 
 
 def _lost_close_hint(code: int | None) -> str:
