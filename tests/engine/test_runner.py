@@ -327,7 +327,7 @@ def test_lowered_step_that_cannot_save_stops_without_a_case_error(tmp_path: Path
         level: REFERENCE
       - set: {x: "${preview.code}"}
 """
-    outcome = run_yaml(tmp_path, scenario(steps), Misbehaviour(reset_on_oversized=True))
+    outcome = run_yaml(tmp_path, scenario(steps))
     [failure] = outcome.report.failures
     assert failure.level is Level.REFERENCE and outcome.report.error is None
 
